@@ -1,0 +1,371 @@
+// Package devca is a small, clearly labelled development PKI: a root CA, an
+// issuing (intermediate) CA and document-signing leaf identities.
+//
+// It exists for tests and for the `segel demo` command. Every certificate it
+// makes says "NOT FOR PRODUCTION" in its subject; nothing it issues must ever
+// be trusted outside a development machine.
+//
+// The package deliberately does not import "testing", so that product code
+// may use it.
+package devca
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// KeyType names a key algorithm and size. The zero value means "the
+// default" of the place it is used in (ECDSA P-256 for the CAs, RSA 2048 for
+// leaves).
+type KeyType string
+
+// Supported key types.
+const (
+	RSA2048   KeyType = "rsa2048"
+	RSA3072   KeyType = "rsa3072"
+	RSA4096   KeyType = "rsa4096"
+	ECDSAP256 KeyType = "ecdsa-p256"
+	ECDSAP384 KeyType = "ecdsa-p384"
+)
+
+// KeyTypes lists every supported key type, in a stable order.
+var KeyTypes = []KeyType{RSA2048, RSA3072, RSA4096, ECDSAP256, ECDSAP384}
+
+// ParseKeyType accepts the names of [KeyTypes] (case-insensitive, with or
+// without dashes, e.g. "rsa2048", "RSA-2048", "ecdsa-p256", "p256").
+func ParseKeyType(s string) (KeyType, error) {
+	n := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(s))
+	switch n {
+	case "rsa2048", "rsa":
+		return RSA2048, nil
+	case "rsa3072":
+		return RSA3072, nil
+	case "rsa4096":
+		return RSA4096, nil
+	case "ecdsap256", "p256", "ecdsa", "ec", "ecp256":
+		return ECDSAP256, nil
+	case "ecdsap384", "p384", "ecp384":
+		return ECDSAP384, nil
+	}
+	return "", fmt.Errorf("devca: unknown key type %q (want one of %v)", s, KeyTypes)
+}
+
+// String returns the key type's name.
+func (k KeyType) String() string { return string(k) }
+
+// GenerateKey makes a fresh private key of the given type.
+func GenerateKey(k KeyType) (crypto.Signer, error) {
+	switch k {
+	case RSA2048:
+		return rsa.GenerateKey(rand.Reader, 2048)
+	case RSA3072:
+		return rsa.GenerateKey(rand.Reader, 3072)
+	case RSA4096:
+		return rsa.GenerateKey(rand.Reader, 4096)
+	case ECDSAP256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case ECDSAP384:
+		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	}
+	return nil, fmt.Errorf("devca: unknown key type %q", string(k))
+}
+
+// Subject names of the development CAs.
+const (
+	RootCommonName         = "SEGEL DEVELOPMENT ROOT CA - NOT FOR PRODUCTION"
+	IntermediateCommonName = "SEGEL DEVELOPMENT ISSUING CA - NOT FOR PRODUCTION"
+	DefaultOrganization    = "segel development"
+	Country                = "ID"
+)
+
+// OIDDocumentSigning is id-kp-documentSigning (RFC 9336), 1.3.6.1.5.5.7.3.36.
+var OIDDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
+
+// DefaultLeafKeyUsage is the key usage of a leaf when the request does not
+// override it: digitalSignature + contentCommitment (nonRepudiation).
+const DefaultLeafKeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+
+// DefaultLeafExtKeyUsage is the extended key usage of a leaf when the request
+// does not override it. emailProtection is there because poppler's pdfsig
+// (NSS certificateUsageEmailSigner) rejects signers whose EKU lacks it; the
+// document-signing OID is added as an unknown EKU (see [OIDDocumentSigning]).
+var DefaultLeafExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+
+// Options configures [New]. The zero value is usable.
+type Options struct {
+	// KeyType of the root and intermediate keys. Default ECDSAP256.
+	KeyType KeyType
+	// Validity of the CA certificates, counted from Now-1h. Default 10 years
+	// (the intermediate gets the same end date as the root).
+	Validity time.Duration
+	// Now is the reference time. Default time.Now().
+	Now time.Time
+	// Organization of the CA subjects. Default "segel development".
+	Organization string
+}
+
+// CA is a development root CA plus the intermediate CA that issues leaves.
+type CA struct {
+	// Root is the self-signed root certificate; RootKey its key.
+	Root    *x509.Certificate
+	RootKey crypto.Signer
+	// Intermediate is the issuing CA (pathLen 0) signed by Root; it signs
+	// every leaf. IntermediateKey is its key.
+	Intermediate    *x509.Certificate
+	IntermediateKey crypto.Signer
+
+	now time.Time
+	org string
+}
+
+// New creates a fresh development root CA and an intermediate CA signed by it.
+func New(opts Options) (*CA, error) {
+	if opts.KeyType == "" {
+		opts.KeyType = ECDSAP256
+	}
+	if opts.Validity == 0 {
+		opts.Validity = 10 * 365 * 24 * time.Hour
+	}
+	if opts.Validity < 0 {
+		return nil, errors.New("devca: negative validity")
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Organization == "" {
+		opts.Organization = DefaultOrganization
+	}
+	notBefore := opts.Now.Add(-time.Hour).UTC().Truncate(time.Second)
+	notAfter := notBefore.Add(opts.Validity)
+
+	rootKey, err := GenerateKey(opts.KeyType)
+	if err != nil {
+		return nil, err
+	}
+	rootTmpl := &x509.Certificate{
+		Subject: pkix.Name{
+			CommonName:   RootCommonName,
+			Organization: []string{opts.Organization},
+			Country:      []string{Country},
+		},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            1,
+	}
+	root, err := create(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("devca: root: %w", err)
+	}
+
+	interKey, err := GenerateKey(opts.KeyType)
+	if err != nil {
+		return nil, err
+	}
+	interTmpl := &x509.Certificate{
+		Subject: pkix.Name{
+			CommonName:   IntermediateCommonName,
+			Organization: []string{opts.Organization},
+			Country:      []string{Country},
+		},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            0,
+		MaxPathLenZero:        true,
+	}
+	inter, err := create(interTmpl, root, interKey.Public(), rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("devca: intermediate: %w", err)
+	}
+	return &CA{
+		Root:            root,
+		RootKey:         rootKey,
+		Intermediate:    inter,
+		IntermediateKey: interKey,
+		now:             opts.Now,
+		org:             opts.Organization,
+	}, nil
+}
+
+// Now returns the reference time the CA was created with.
+func (ca *CA) Now() time.Time { return ca.now }
+
+// RootPool returns a pool holding only the root certificate.
+func (ca *CA) RootPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.Root)
+	return p
+}
+
+// IntermediatePool returns a pool holding only the intermediate certificate.
+func (ca *CA) IntermediatePool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.Intermediate)
+	return p
+}
+
+// LeafRequest describes a signer certificate for [CA.Issue].
+type LeafRequest struct {
+	CommonName         string
+	Organization       string
+	OrganizationalUnit string
+	// Email, when set, goes into the subject alternative name (rfc822Name).
+	Email string
+	// KeyType of the leaf key. Default RSA2048.
+	KeyType KeyType
+	// NotBefore defaults to the CA's Now - 1h; NotAfter to Now + 2 years
+	// (but not after the intermediate's NotAfter). Explicit values are
+	// used as given, so expired or not-yet-valid leaves can be made.
+	NotBefore, NotAfter time.Time
+	// KeyUsage overrides DefaultLeafKeyUsage when non-zero.
+	KeyUsage x509.KeyUsage
+	// ExtKeyUsage and UnknownExtKeyUsage override the default EKU
+	// (emailProtection + document signing) when either is non-nil. Use an
+	// empty, non-nil slice to ask for "none of this kind".
+	ExtKeyUsage        []x509.ExtKeyUsage
+	UnknownExtKeyUsage []asn1.ObjectIdentifier
+}
+
+// Identity is a signer: a private key, its certificate and the chain to
+// present with it.
+type Identity struct {
+	Key  crypto.Signer
+	Cert *x509.Certificate
+	// Chain is leaf first, then the intermediate. The root is not included.
+	Chain []*x509.Certificate
+}
+
+// Issue makes a new key and a leaf certificate signed by the intermediate CA.
+func (ca *CA) Issue(req LeafRequest) (*Identity, error) {
+	if strings.TrimSpace(req.CommonName) == "" {
+		return nil, errors.New("devca: leaf CommonName is empty")
+	}
+	if req.KeyType == "" {
+		req.KeyType = RSA2048
+	}
+	if req.NotBefore.IsZero() {
+		req.NotBefore = ca.now.Add(-time.Hour)
+	}
+	if req.NotAfter.IsZero() {
+		req.NotAfter = ca.now.AddDate(2, 0, 0)
+		// A defaulted leaf never outlives its issuer.
+		if req.NotAfter.After(ca.Intermediate.NotAfter) {
+			req.NotAfter = ca.Intermediate.NotAfter
+		}
+	}
+	if !req.NotAfter.After(req.NotBefore) {
+		return nil, errors.New("devca: leaf NotAfter is not after NotBefore")
+	}
+	ku := req.KeyUsage
+	if ku == 0 {
+		ku = DefaultLeafKeyUsage
+	}
+	eku := append([]x509.ExtKeyUsage(nil), DefaultLeafExtKeyUsage...)
+	unknown := []asn1.ObjectIdentifier{OIDDocumentSigning}
+	if req.ExtKeyUsage != nil || req.UnknownExtKeyUsage != nil {
+		eku, unknown = req.ExtKeyUsage, req.UnknownExtKeyUsage
+	}
+	key, err := GenerateKey(req.KeyType)
+	if err != nil {
+		return nil, err
+	}
+	subj := pkix.Name{CommonName: req.CommonName, Country: []string{Country}}
+	if req.Organization != "" {
+		subj.Organization = []string{req.Organization}
+	}
+	if req.OrganizationalUnit != "" {
+		subj.OrganizationalUnit = []string{req.OrganizationalUnit}
+	}
+	tmpl := &x509.Certificate{
+		Subject:               subj,
+		NotBefore:             req.NotBefore.UTC().Truncate(time.Second),
+		NotAfter:              req.NotAfter.UTC().Truncate(time.Second),
+		KeyUsage:              ku,
+		ExtKeyUsage:           eku,
+		UnknownExtKeyUsage:    unknown,
+		BasicConstraintsValid: true,
+		IsCA:                  false,
+	}
+	if req.Email != "" {
+		tmpl.EmailAddresses = []string{req.Email}
+	}
+	cert, err := create(tmpl, ca.Intermediate, key.Public(), ca.IntermediateKey)
+	if err != nil {
+		return nil, fmt.Errorf("devca: leaf: %w", err)
+	}
+	return &Identity{Key: key, Cert: cert, Chain: []*x509.Certificate{cert, ca.Intermediate}}, nil
+}
+
+// create fills in the serial number and subject key identifier and signs.
+func create(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, error) {
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl.SerialNumber = serial
+	ski, err := subjectKeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	tmpl.SubjectKeyId = ski
+	if parent == tmpl {
+		// Self-signed: the AKI equals the SKI.
+		tmpl.AuthorityKeyId = ski
+	} else {
+		tmpl.AuthorityKeyId = parent.SubjectKeyId
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
+}
+
+// randomSerial returns a random positive serial number of up to 128 bits.
+func randomSerial() (*big.Int, error) {
+	b := make([]byte, 16)
+	for {
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		n := new(big.Int).SetBytes(b)
+		if n.Sign() > 0 {
+			return n, nil
+		}
+	}
+}
+
+// subjectKeyID is RFC 5280 section 4.2.1.2 method (1): SHA-1 of the
+// subjectPublicKey BIT STRING.
+func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	var spki struct {
+		Algorithm        pkix.AlgorithmIdentifier
+		SubjectPublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		return nil, err
+	}
+	sum := sha1.Sum(spki.SubjectPublicKey.Bytes)
+	return sum[:], nil
+}
