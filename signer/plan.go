@@ -1,0 +1,250 @@
+package signer
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"segel/pdf"
+)
+
+type planned struct {
+	upd       *pdf.Update
+	sigRef    pdf.Ref
+	fieldName string
+}
+
+// plan prepares every object of the update except the signature dictionary,
+// after checking that the document may be signed as asked.
+func plan(doc *pdf.Document, o *Options) (*planned, error) {
+	cat, err := doc.Catalog()
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	catRef, ok := doc.Trailer()["Root"].(pdf.Ref)
+	if !ok {
+		return nil, fmt.Errorf("signer: %w: the catalog is not an indirect object", pdf.ErrMalformed)
+	}
+	fields, err := doc.Fields()
+	if err != nil {
+		return nil, fmt.Errorf("signer: reading the form: %w", err)
+	}
+	pages, err := doc.Pages()
+	if err != nil {
+		return nil, fmt.Errorf("signer: reading the page tree: %w", err)
+	}
+	if len(pages) == 0 {
+		return nil, fmt.Errorf("signer: %w: the document has no pages", pdf.ErrMalformed)
+	}
+
+	// Permissions set by an earlier certification signature.
+	signed := 0
+	for _, f := range fields {
+		if f.Type == "Sig" && f.Dict["V"] != nil {
+			signed++
+		}
+	}
+	if perms, _ := doc.GetDict(cat["Perms"]); perms != nil && perms["DocMDP"] != nil {
+		if p := docMDPLevel(doc, perms["DocMDP"]); p == 1 {
+			return nil, fmt.Errorf("signer: %w", ErrNoChangesAllowed)
+		}
+		if o.Certify > 0 {
+			return nil, fmt.Errorf("signer: %w (the document is already certified)", ErrCertifyNotFirst)
+		}
+	}
+	if o.Certify > 0 && signed > 0 {
+		return nil, fmt.Errorf("signer: %w (the document has %d signature(s))", ErrCertifyNotFirst, signed)
+	}
+
+	u := doc.NewUpdate()
+	p := &planned{upd: u, sigRef: u.Alloc()}
+
+	// The AcroForm, as a dictionary we will rewrite.
+	afObj := cat["AcroForm"]
+	afRef, afIndirect := afObj.(pdf.Ref)
+	af, err := doc.GetDict(afObj)
+	if err != nil {
+		return nil, fmt.Errorf("signer: AcroForm: %w", err)
+	}
+	af = clone(af)
+	if af == nil {
+		af = pdf.Dict{}
+		afIndirect = false
+	}
+	newCat := clone(cat)
+	catChanged := false
+
+	var fieldRef pdf.Ref
+	if o.Field != "" {
+		f, ok := pdf.FieldByName(fields, o.Field)
+		if !ok {
+			var names []string
+			for _, f := range fields {
+				if f.Type == "Sig" {
+					names = append(names, f.Name)
+				}
+			}
+			hint := "the document has no signature fields"
+			if len(names) > 0 {
+				hint = "its signature fields are: " + strings.Join(names, ", ")
+			}
+			return nil, fmt.Errorf("signer: %w: %q (%s)", ErrFieldNotFound, o.Field, hint)
+		}
+		if f.Type != "Sig" {
+			return nil, fmt.Errorf("signer: %w: %q is a /%s field", ErrNotSignatureField, f.Name, f.Type)
+		}
+		if f.Dict["V"] != nil {
+			if _, isNull := f.Dict["V"].(pdf.Null); !isNull {
+				return nil, fmt.Errorf("signer: %w: %q", ErrFieldSigned, f.Name)
+			}
+		}
+		fd := clone(f.Dict)
+		fd["V"] = p.sigRef
+		fieldRef = f.Ref
+		p.fieldName = f.Name
+		// Appearance for a visible widget.
+		for _, wr := range f.Widgets {
+			wd := fd
+			if wr != f.Ref {
+				w, err := doc.GetDict(wr)
+				if err != nil || w == nil {
+					continue
+				}
+				wd = clone(w)
+			}
+			wd["F"] = pdf.Int(132) // Print | Locked
+			if rect := rectOf(doc, wd["Rect"]); !o.NoAppearance && rect.visible() {
+				ap := appearance(o, rect)
+				apRef := u.Add(ap)
+				wd["AP"] = pdf.Dict{"N": apRef}
+			}
+			if wr != f.Ref {
+				u.Set(wr, wd)
+			}
+		}
+		u.Set(f.Ref, fd)
+	} else {
+		name := uniqueName(fields)
+		p.fieldName = name
+		page := pages[0]
+		fieldRef = u.Alloc()
+		u.Set(fieldRef, pdf.Dict{
+			"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Widget"), "FT": pdf.Name("Sig"),
+			"T": pdf.TextString(name), "V": p.sigRef, "F": pdf.Int(132),
+			"Rect": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(0), pdf.Int(0)}, "P": page.Ref,
+		})
+		// Add the widget to the page's /Annots.
+		switch a := page.Dict["Annots"].(type) {
+		case pdf.Ref:
+			arr, err := doc.GetArray(a)
+			if err != nil {
+				return nil, fmt.Errorf("signer: page annotations: %w", err)
+			}
+			u.Set(a, append(append(pdf.Array{}, arr...), fieldRef))
+		default:
+			pd := clone(page.Dict)
+			arr, _ := a.(pdf.Array)
+			pd["Annots"] = append(append(pdf.Array{}, arr...), fieldRef)
+			u.Set(page.Ref, pd)
+		}
+		// Add the field to the AcroForm's /Fields.
+		switch fl := af["Fields"].(type) {
+		case pdf.Ref:
+			arr, err := doc.GetArray(fl)
+			if err != nil {
+				return nil, fmt.Errorf("signer: AcroForm fields: %w", err)
+			}
+			u.Set(fl, append(append(pdf.Array{}, arr...), fieldRef))
+		default:
+			arr, _ := fl.(pdf.Array)
+			af["Fields"] = append(append(pdf.Array{}, arr...), fieldRef)
+		}
+	}
+	_ = fieldRef
+	af["SigFlags"] = pdf.Int(3)
+	if afIndirect {
+		u.Set(afRef, af)
+	} else {
+		// A direct or new AcroForm becomes an indirect object.
+		newCat["AcroForm"] = u.Add(af)
+		catChanged = true
+	}
+	if o.Certify > 0 {
+		perms, _ := doc.GetDict(newCat["Perms"])
+		perms = clone(perms)
+		if perms == nil {
+			perms = pdf.Dict{}
+		}
+		perms["DocMDP"] = p.sigRef
+		newCat["Perms"] = perms
+		catChanged = true
+	}
+	if catChanged {
+		u.Set(catRef, newCat)
+	}
+	return p, nil
+}
+
+func docMDPLevel(doc *pdf.Document, sigObj pdf.Object) int {
+	sig, err := doc.GetDict(sigObj)
+	if err != nil || sig == nil {
+		return 0
+	}
+	refs, _ := doc.GetArray(sig["Reference"])
+	for _, r := range refs {
+		rd, _ := doc.GetDict(r)
+		if rd == nil {
+			continue
+		}
+		if tm, _ := rd["TransformMethod"].(pdf.Name); tm != "DocMDP" {
+			continue
+		}
+		params, _ := doc.GetDict(rd["TransformParams"])
+		if params == nil {
+			return 2
+		}
+		if p, ok := params["P"].(pdf.Int); ok && p >= 1 && p <= 3 {
+			return int(p)
+		}
+		return 2
+	}
+	return 0
+}
+
+func clone(d pdf.Dict) pdf.Dict {
+	if d == nil {
+		return nil
+	}
+	c := make(pdf.Dict, len(d))
+	for k, v := range d {
+		c[k] = v
+	}
+	return c
+}
+
+func uniqueName(fields []pdf.Field) string {
+	used := map[string]bool{}
+	for _, f := range fields {
+		used[f.Name] = true
+	}
+	for i := 1; ; i++ {
+		n := fmt.Sprintf("Signature%d", i)
+		if !used[n] {
+			return n
+		}
+	}
+}
+
+// pdfDate formats t as a PDF date string: D:YYYYMMDDHHmmSS+HH'mm'.
+func pdfDate(t time.Time) string {
+	_, off := t.Zone()
+	sign := '+'
+	if off < 0 {
+		sign = '-'
+		off = -off
+	}
+	if off == 0 {
+		return t.Format("D:20060102150405") + "Z"
+	}
+	return fmt.Sprintf("%s%c%02d'%02d'", t.Format("D:20060102150405"), sign, off/3600, (off%3600)/60)
+}

@@ -1,0 +1,123 @@
+// Package signer adds PAdES signatures to PDF files as incremental updates.
+//
+// # What it writes
+//
+// [Sign] appends one update to the input: a signature dictionary with
+// /Filter /Adobe.PPKLite and /SubFilter /ETSI.CAdES.detached whose /Contents
+// holds a detached CMS SignedData (PAdES baseline B-B: content-type,
+// message-digest and ESS signing-certificate-v2 signed attributes, no CMS
+// signing time), the signature field (an existing empty one, or a new
+// invisible one), the AcroForm, and for certification signatures the DocMDP
+// transform and the catalog's /Perms. The input's bytes are copied
+// unchanged and hashed while they are copied; nothing is held in memory but
+// the update itself.
+//
+// # Exactly one signature
+//
+// The /Contents placeholder is sized from the key and the certificate chain
+// before anything is written, so the [crypto.Signer] (which may be a remote
+// key in Vault or an HSM) is asked for exactly one signature per document.
+package signer
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Options describe one signature.
+type Options struct {
+	// Signer makes the signature value; its public key must be the one in
+	// Chain[0].
+	Signer crypto.Signer
+	// Chain is the signer's certificate followed by intermediates.
+	Chain []*x509.Certificate
+	// Hash is the digest algorithm (SHA-256 when zero; SHA-384, SHA-512).
+	Hash crypto.Hash
+	// PSS selects RSASSA-PSS for RSA keys instead of PKCS#1 v1.5.
+	PSS bool
+
+	// Field is the fully qualified name of an existing empty signature field
+	// to sign. When empty a new invisible field is added.
+	Field string
+	// Certify, when 1, 2 or 3, makes a certification (DocMDP) signature
+	// with that permission level. Only allowed as the first signature.
+	Certify int
+
+	// Reason, Location, ContactInfo and Name fill the signature dictionary's
+	// entries of the same names; empty ones are left out.
+	Reason, Location, ContactInfo, Name string
+	// Time is the claimed signing time written to /M (now when zero). Its
+	// time zone is kept.
+	Time time.Time
+	// Appearance controls the visible appearance drawn into a field with
+	// a non-empty rectangle. The default draws the signer's name and the
+	// time.
+	NoAppearance bool
+}
+
+// Result describes a signature that was written.
+type Result struct {
+	// Field is the name of the signature field that was signed.
+	Field string
+	// ByteRange is the signature's /ByteRange.
+	ByteRange [4]int64
+	// Digest is the hash of the signed bytes.
+	Digest []byte
+	// CMSSize is the size of the CMS and Reserved the size of the
+	// placeholder, in bytes.
+	CMSSize, Reserved int
+	// Size is the size of the output file.
+	Size int64
+}
+
+// Output is where the signed file is written: sequentially, then patched
+// in place once the signature value is known.
+type Output interface {
+	io.Writer
+	io.WriterAt
+}
+
+// Errors the signer returns for documents it refuses to sign. They are
+// wrapped; test with errors.Is.
+var (
+	// ErrFieldNotFound means Options.Field names no field of the document.
+	ErrFieldNotFound = errors.New("signature field not found")
+	// ErrFieldSigned means the named field already holds a signature.
+	ErrFieldSigned = errors.New("signature field is already signed")
+	// ErrNotSignatureField means the named field is not a signature field.
+	ErrNotSignatureField = errors.New("field is not a signature field")
+	// ErrCertifyNotFirst means a certification signature was requested for
+	// a document that is already signed.
+	ErrCertifyNotFirst = errors.New("a certification signature must be the first signature")
+	// ErrNoChangesAllowed means the document is certified with DocMDP P=1.
+	ErrNoChangesAllowed = errors.New("the document is certified with no changes allowed (DocMDP P=1)")
+	// ErrBadOptions means the options are inconsistent.
+	ErrBadOptions = errors.New("invalid signing options")
+)
+
+func (o *Options) check() error {
+	if o.Signer == nil {
+		return fmt.Errorf("signer: %w: no signer", ErrBadOptions)
+	}
+	if len(o.Chain) == 0 {
+		return fmt.Errorf("signer: %w: no certificate", ErrBadOptions)
+	}
+	switch o.Hash {
+	case 0:
+		o.Hash = crypto.SHA256
+	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
+	default:
+		return fmt.Errorf("signer: %w: hash %v not supported (use sha256, sha384 or sha512)", ErrBadOptions, o.Hash)
+	}
+	if o.Certify < 0 || o.Certify > 3 {
+		return fmt.Errorf("signer: %w: certification level must be 1, 2 or 3", ErrBadOptions)
+	}
+	if o.Time.IsZero() {
+		o.Time = time.Now()
+	}
+	return nil
+}
