@@ -23,6 +23,9 @@ type xrefEntry struct {
 	off   int64 // offset, or object stream number
 	gen   uint16
 	index int // index in the object stream
+	// stmAt is the file offset of the object stream (set only for cache
+	// keys of compressed objects).
+	stmAt int64
 }
 
 type section struct {
@@ -72,15 +75,16 @@ type objStm struct {
 
 // shared is the state shared by all revision views of a document.
 type shared struct {
-	r        io.ReaderAt
-	size     int64
-	lim      Limits
-	sections []*section // newest first
-	cache    map[xrefEntry]Object
-	stms     map[int64]*objStm
-	busy     map[xrefEntry]bool
-	header   int64
-	repairs  []string
+	r         io.ReaderAt
+	size      int64
+	lim       Limits
+	sections  []*section // newest first
+	cache     map[xrefEntry]Object
+	stms      map[int64]*objStm
+	busy      map[xrefEntry]bool
+	header    int64
+	repairs   []string
+	revGroups [][2]int
 }
 
 // Document is an open PDF file, or a view of it at one revision.
@@ -450,24 +454,71 @@ func (d *Document) Limits() Limits { return d.s.lim }
 // Trailer returns the newest trailer dictionary visible in this view.
 func (d *Document) Trailer() Dict { return d.s.sections[d.view].trailer }
 
+// groups returns, oldest first, the ranges [newest, oldest] of section
+// indices (newest first) that form one revision. A linearized file's
+// first-page section, whose /Prev points forward to the main section, is
+// part of the same revision as that section.
+func (s *shared) groups() [][2]int {
+	if s.revGroups != nil {
+		return s.revGroups
+	}
+	var g [][2]int // newest first while building
+	for i := 0; i < len(s.sections); i++ {
+		g = append(g, [2]int{i, i})
+	}
+	// Only the oldest pair of a linearized file is merged: its first-page
+	// section (newer in the chain, near the start of the file) and the
+	// main section it points forward to. Merging anywhere else would let
+	// a section planted inside signed bytes pass as part of a signed
+	// revision.
+	if n := len(s.sections); n >= 2 && s.linearized() && s.sections[n-2].offset < s.sections[n-1].offset {
+		g = g[:n-1]
+		g[n-2][1] = n - 1
+	}
+	for l, r := 0, len(g)-1; l < r; l, r = l+1, r-1 {
+		g[l], g[r] = g[r], g[l]
+	}
+	s.revGroups = g
+	return g
+}
+
+// linearized reports whether the first object of the file is a
+// linearization dictionary.
+func (s *shared) linearized() bool {
+	buf := make([]byte, 1024)
+	n, _ := s.r.ReadAt(buf, s.header)
+	return bytes.Contains(buf[:n], []byte("/Linearized"))
+}
+
 // Revisions lists the revisions of the file, oldest first.
 func (d *Document) Revisions() []Revision {
-	n := len(d.s.sections)
-	out := make([]Revision, 0, n)
-	for i := n - 1; i >= 0; i-- {
-		sec := d.s.sections[i]
-		r := Revision{Index: n - 1 - i, XRefOffset: sec.offset, XRefStream: sec.isStream, EOF: sec.eof, Trailer: sec.trailer}
-		for num, e := range sec.entries {
-			ref := Ref{Num: num, Gen: e.gen}
-			if e.kind == entryFree {
-				if num != 0 {
-					r.Freed = append(r.Freed, ref)
+	groups := d.s.groups()
+	out := make([]Revision, 0, len(groups))
+	for gi, g := range groups {
+		newest := d.s.sections[g[0]]
+		r := Revision{Index: gi, XRefOffset: newest.offset, XRefStream: newest.isStream, EOF: -1, Trailer: newest.trailer}
+		seen := map[uint32]bool{}
+		for i := g[0]; i <= g[1]; i++ {
+			sec := d.s.sections[i]
+			if sec.eof > r.EOF {
+				r.EOF = sec.eof
+			}
+			for num, e := range sec.entries {
+				if seen[num] {
+					continue
 				}
-			} else {
-				if e.kind == entryCompressed {
-					ref.Gen = 0
+				seen[num] = true
+				ref := Ref{Num: num, Gen: e.gen}
+				if e.kind == entryFree {
+					if num != 0 {
+						r.Freed = append(r.Freed, ref)
+					}
+				} else {
+					if e.kind == entryCompressed {
+						ref.Gen = 0
+					}
+					r.Objects = append(r.Objects, ref)
 				}
-				r.Objects = append(r.Objects, ref)
 			}
 		}
 		sortRefs(r.Objects)
@@ -484,15 +535,22 @@ func sortRefs(rs []Ref) {
 // Revision returns a view of the document as it was saved in revision i
 // (0 is the original file).
 func (d *Document) Revision(i int) (*Document, error) {
-	n := len(d.s.sections)
-	if i < 0 || i >= n {
-		return nil, fmt.Errorf("pdf: no revision %d (the file has %d)", i, n)
+	groups := d.s.groups()
+	if i < 0 || i >= len(groups) {
+		return nil, fmt.Errorf("pdf: no revision %d (the file has %d)", i, len(groups))
 	}
-	return &Document{s: d.s, view: n - 1 - i}, nil
+	return &Document{s: d.s, view: groups[i][0]}, nil
 }
 
 // RevisionIndex is the index of the newest revision visible in this view.
-func (d *Document) RevisionIndex() int { return len(d.s.sections) - 1 - d.view }
+func (d *Document) RevisionIndex() int {
+	for gi, g := range d.s.groups() {
+		if d.view >= g[0] && d.view <= g[1] {
+			return gi
+		}
+	}
+	return -1
+}
 
 // XRefStream reports whether the newest cross-reference section in this view
 // is a stream.
@@ -542,6 +600,16 @@ func (d *Document) Get(ref Ref) (Object, error) {
 	}
 	if e.kind == entryOffset && e.gen != ref.Gen {
 		return Null{}, nil
+	}
+	if e.kind == entryCompressed {
+		// The same object stream number may be redefined in a later
+		// revision: key compressed objects by where their stream is.
+		se, found := d.lookup(uint32(e.off))
+		if !found || se.kind != entryOffset {
+			return nil, fmt.Errorf("pdf: object %v: %w", ref, malformed("object stream %d is missing or itself compressed", e.off))
+		}
+		e.gen = uint16(ref.Num & 0xffff)
+		e.stmAt = se.off
 	}
 	if o, ok := d.s.cache[e]; ok {
 		return o, nil
@@ -797,7 +865,7 @@ func indexFrom(r io.ReaderAt, from, to int64, pat []byte) int64 {
 func (d *Document) getCompressed(num uint32, e xrefEntry) (Object, error) {
 	s := d.s
 	stmNum := uint32(e.off)
-	os, ok := s.stms[e.off]
+	os, ok := s.stms[e.stmAt]
 	if !ok {
 		se, found := d.lookup(stmNum)
 		if !found || se.kind != entryOffset {
@@ -830,7 +898,7 @@ func (d *Document) getCompressed(num uint32, e xrefEntry) (Object, error) {
 			os.nums = append(os.nums, uint32(a.i))
 			os.offs = append(os.offs, int(b.i))
 		}
-		s.stms[e.off] = os
+		s.stms[e.stmAt] = os
 	}
 	if e.index < 0 || e.index >= len(os.nums) || os.nums[e.index] != num {
 		// Be lenient: find the object by number.
