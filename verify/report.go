@@ -1,0 +1,134 @@
+package verify
+
+import "time"
+
+// Indications, as in ETSI EN 319 102-1 and EU DSS.
+const (
+	TotalPassed      = "TOTAL_PASSED"
+	Indeterminate    = "INDETERMINATE"
+	TotalFailed      = "TOTAL_FAILED"
+	NoSignatureFound = "NO_SIGNATURE_FOUND"
+)
+
+// Sub-indications used by segel (ETSI EN 319 102-1 / DSS words).
+const (
+	FormatFailure              = "FORMAT_FAILURE"
+	HashFailure                = "HASH_FAILURE"
+	SigCryptoFailure           = "SIG_CRYPTO_FAILURE"
+	NoSigningCertificateFound  = "NO_SIGNING_CERTIFICATE_FOUND"
+	NoCertificateChainFound    = "NO_CERTIFICATE_CHAIN_FOUND"
+	Revoked                    = "REVOKED"
+	Expired                    = "EXPIRED"
+	NotYetValid                = "NOT_YET_VALID"
+	CryptoConstraintsFailure   = "CRYPTO_CONSTRAINTS_FAILURE"
+	ChainConstraintsFailure    = "CHAIN_CONSTRAINTS_FAILURE"
+	SigConstraintsFailure      = "SIG_CONSTRAINTS_FAILURE"
+	RevocationOutOfBoundsNoPOE = "REVOCATION_OUT_OF_BOUNDS_NO_POE"
+	TryLater                   = "TRY_LATER"
+)
+
+// Coverage values.
+const (
+	CoverageWholeFile = "whole-file"
+	CoverageRevision  = "revision"
+	CoverageAnomalous = "anomalous"
+)
+
+// Report is the verification result for one file.
+type Report struct {
+	File          string      `json:"file"`
+	Indication    string      `json:"indication"`
+	SubIndication string      `json:"sub_indication,omitempty"`
+	Signatures    []Signature `json:"signatures"`
+	// Revisions is the number of revisions (the original and each update).
+	Revisions int `json:"revisions"`
+	// ValidationTime is the time at which certificates were judged.
+	ValidationTime time.Time `json:"validation_time"`
+	Errors         []string  `json:"errors,omitempty"`
+	Warnings       []string  `json:"warnings,omitempty"`
+}
+
+// Signature is the verification result for one signature or document
+// timestamp.
+type Signature struct {
+	Field     string `json:"field"`
+	Signer    string `json:"signer"`
+	SubFilter string `json:"subfilter"`
+	// Kind is "approval", "certification" or "document-timestamp".
+	Kind string `json:"kind"`
+	// DocMDP is the permission level of a certification signature.
+	DocMDP int `json:"docmdp,omitempty"`
+	// Level is the PAdES baseline level reached: B-B, B-T, B-LT, B-LTA, or
+	// "" for signatures that are not PAdES (adbe.pkcs7.*).
+	Level string `json:"level,omitempty"`
+
+	// Intact: the byte-range digest matches the CMS message digest.
+	Intact bool `json:"intact"`
+	// Valid: the CMS signature value verifies with the signer certificate.
+	Valid bool `json:"valid"`
+	// Trusted: a chain from the signer certificate to a trust root exists.
+	Trusted bool `json:"trusted"`
+
+	Coverage     string   `json:"coverage"`
+	ByteRange    []int64  `json:"byte_range,omitempty"`
+	Revision     int      `json:"revision"`
+	Modification string   `json:"modification"`
+	Changes      []Change `json:"changes,omitempty"`
+
+	// ClaimedTime is the /M entry (or CMS signing time): shown, never trusted.
+	ClaimedTime *time.Time `json:"claimed_time,omitempty"`
+	// TimestampTime is the time proven by a verified signature timestamp.
+	TimestampTime      *time.Time `json:"timestamp_time,omitempty"`
+	Reason             string     `json:"reason,omitempty"`
+	Location           string     `json:"location,omitempty"`
+	DigestAlgorithm    string     `json:"digest_algorithm,omitempty"`
+	SignatureAlgorithm string     `json:"signature_algorithm,omitempty"`
+	// Chain lists the subjects from the signer to the trust root.
+	Chain []string `json:"chain,omitempty"`
+
+	Indication    string   `json:"indication"`
+	SubIndication string   `json:"sub_indication,omitempty"`
+	Errors        []string `json:"errors,omitempty"`
+	Warnings      []string `json:"warnings,omitempty"`
+}
+
+func rank(ind string) int {
+	switch ind {
+	case TotalPassed:
+		return 0
+	case Indeterminate:
+		return 1
+	case TotalFailed:
+		return 2
+	}
+	return 3
+}
+
+// fail records an error with the given indication unless a worse one is
+// already set.
+func (s *Signature) fail(ind, sub, msg string) {
+	if msg != "" {
+		s.Errors = append(s.Errors, msg)
+	}
+	if rank(ind) > rank(s.Indication) {
+		s.Indication, s.SubIndication = ind, sub
+	}
+}
+
+func (s *Signature) warn(msg string) { s.Warnings = append(s.Warnings, msg) }
+
+// conclude sets the file's indication from its signatures: the worst one.
+func (r *Report) conclude() {
+	if len(r.Signatures) == 0 {
+		if r.Indication == "" {
+			r.Indication = NoSignatureFound
+		}
+		return
+	}
+	r.Indication, r.SubIndication = TotalPassed, ""
+	for _, s := range r.Signatures {
+		if rank(s.Indication) > rank(r.Indication) {
+			r.Indication, r.SubIndication = s.Indication, s.SubIndication
+		}
+	}
+}

@@ -1,0 +1,513 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"segel/internal/cms"
+	"segel/pdf"
+)
+
+var (
+	oidTSTInfo          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
+	oidEKUDocSigning    = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
+	oidEKUAdobeAuthDocs = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 5}
+)
+
+// checkCMS verifies the CMS in contents over the byte ranges.
+func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
+	if len(bytes.Trim(contents, "\x00")) == 0 {
+		s.fail(TotalFailed, FormatFailure, "/Contents is empty: the signature placeholder was never filled")
+		return
+	}
+	sd, err := cms.Parse(contents)
+	if err != nil {
+		// Bytes after the CMS inside /Contents are not signed and not part
+		// of the signature; some producers leave them. Retry without them.
+		if n := derLength(contents); n > 0 && n < len(contents) {
+			if sd2, err2 := cms.Parse(contents[:n]); err2 == nil {
+				sd, err = sd2, nil
+				s.warn(fmt.Sprintf("/Contents holds %d bytes after the CMS; they were ignored", len(contents)-n))
+			}
+		}
+	}
+	if err != nil {
+		s.fail(TotalFailed, FormatFailure, "the CMS signature cannot be parsed: "+err.Error())
+		return
+	}
+	if len(sd.Signers) != 1 {
+		// ISO 32000 allows one signer. PoDoFo's podofosign writes the same
+		// SignerInfo twice; accept exact duplicates with a warning.
+		if len(sd.Signers) == 0 || !duplicateSigners(sd.Signers) {
+			s.fail(TotalFailed, FormatFailure, fmt.Sprintf("the CMS has %d signers; a PDF signature has exactly one", len(sd.Signers)))
+			return
+		}
+		s.warn(fmt.Sprintf("the CMS repeats the same SignerInfo %d times (ISO 32000 allows one)", len(sd.Signers)))
+	}
+	si := sd.Signers[0]
+	if si.DigestAlgorithm == 0 || !si.DigestAlgorithm.Available() {
+		s.fail(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("digest algorithm %v is not supported", si.DigestAlgorithmOID))
+		return
+	}
+	s.DigestAlgorithm = hashName(si.DigestAlgorithm)
+	s.SignatureAlgorithm = sigAlgName(si.SignatureAlgorithm.Algorithm)
+	rangeDigest := func(h crypto.Hash) ([]byte, bool) {
+		d, err := v.hashRanges(h, ranges)
+		if err != nil {
+			s.fail(Indeterminate, CryptoConstraintsFailure, "cannot hash the signed bytes: "+err.Error())
+			return nil, false
+		}
+		return d, true
+	}
+
+	// signedDigest is what the CMS signature covers (through its
+	// messageDigest attribute, or directly without signed attributes).
+	var signedDigest []byte
+	switch s.SubFilter {
+	case "ETSI.RFC3161":
+		if !sd.EContentType.Equal(oidTSTInfo) {
+			s.fail(TotalFailed, FormatFailure, "a document timestamp whose CMS does not hold a TSTInfo")
+			return
+		}
+		tst, err := cms.ParseTSTInfo(sd.EContent)
+		if err != nil {
+			s.fail(TotalFailed, FormatFailure, "the timestamp token cannot be parsed: "+err.Error())
+			return
+		}
+		h := tst.MessageImprint.HashAlgorithm
+		if h == 0 || !h.Available() {
+			s.fail(Indeterminate, CryptoConstraintsFailure, "unsupported timestamp imprint hash")
+			return
+		}
+		d, ok := rangeDigest(h)
+		if !ok {
+			return
+		}
+		if !bytes.Equal(d, tst.MessageImprint.HashedMessage) {
+			s.fail(TotalFailed, HashFailure, "the document timestamp's message imprint does not match the signed bytes")
+			return
+		}
+		s.Intact = true
+		gt := tst.GenTime
+		s.ClaimedTime = &gt
+		signedDigest = hashOf(si.DigestAlgorithm, sd.EContent)
+	case "adbe.pkcs7.sha1":
+		d, ok := rangeDigest(crypto.SHA1)
+		if !ok {
+			return
+		}
+		if !bytes.Equal(d, sd.EContent) {
+			s.fail(TotalFailed, HashFailure, "the SHA-1 digest in the CMS does not match the signed bytes")
+			return
+		}
+		s.Intact = true
+		signedDigest = hashOf(si.DigestAlgorithm, sd.EContent)
+	default:
+		if sd.EContent != nil {
+			s.fail(TotalFailed, FormatFailure, "a detached signature whose CMS encapsulates content")
+			return
+		}
+		d, ok := rangeDigest(si.DigestAlgorithm)
+		if !ok {
+			return
+		}
+		signedDigest = d
+	}
+	if err := si.CheckDigest(signedDigest); err != nil {
+		switch {
+		case errors.Is(err, cms.ErrDigestMismatch):
+			s.fail(TotalFailed, HashFailure, "the signed bytes were changed: their digest does not match the signature's")
+		default:
+			s.fail(TotalFailed, FormatFailure, "the CMS signed attributes are not usable: "+err.Error())
+		}
+		return
+	}
+	if s.SubFilter != "ETSI.RFC3161" && s.SubFilter != "adbe.pkcs7.sha1" {
+		s.Intact = si.HasSignedAttributes // without attributes, intact == valid
+	}
+	cert, err := sd.SignerCertificate(si)
+	if err != nil {
+		if len(sd.CertificateErrors) > 0 {
+			s.fail(Indeterminate, CryptoConstraintsFailure, "the signer's certificate cannot be used: "+sd.CertificateErrors[0].Error())
+			return
+		}
+		s.fail(Indeterminate, NoSigningCertificateFound, "the signer's certificate is not in the CMS")
+		return
+	}
+	s.Signer = cert.Subject.String()
+	if err := si.VerifySignature(cert, signedDigest); err != nil {
+		if errors.Is(err, cms.ErrUnsupportedAlgorithm) {
+			s.fail(Indeterminate, CryptoConstraintsFailure, "cannot check the signature value: "+err.Error())
+		} else {
+			s.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the signer's certificate")
+		}
+		return
+	}
+	s.Valid = true
+	if !si.HasSignedAttributes {
+		s.Intact = true
+	}
+	if err := si.CheckSigningCertificate(cert); err != nil {
+		s.fail(Indeterminate, NoSigningCertificateFound, "the signing-certificate attribute names another certificate")
+		return
+	}
+
+	// PAdES baseline requirements, as warnings.
+	if s.SubFilter == "ETSI.CAdES.detached" {
+		s.Level = "B-B"
+		if si.SigningTime != nil {
+			s.warn("the CMS carries a signing-time attribute, which PAdES forbids (the time belongs in /M)")
+		}
+		if si.SigningCertificateV2 == nil && si.SigningCertificateV1 == nil {
+			s.warn("the CMS lacks the ESS signing-certificate(-v2) attribute required by PAdES")
+		}
+	}
+	if s.ClaimedTime == nil && si.SigningTime != nil {
+		t := *si.SigningTime
+		s.ClaimedTime = &t
+	}
+
+	// Signature timestamps.
+	intermediates := x509.NewCertPool()
+	for _, c := range sd.Certificates {
+		intermediates.AddCert(c)
+	}
+	for _, c := range v.dssCerts() {
+		intermediates.AddCert(c)
+	}
+	for i, tok := range si.TimestampTokens {
+		t, err := v.checkSignatureTimestamp(tok, si.Signature, intermediates)
+		if err != nil {
+			s.warn(fmt.Sprintf("signature timestamp %d ignored: %v", i+1, err))
+			continue
+		}
+		if s.TimestampTime == nil || t.Before(*s.TimestampTime) {
+			s.TimestampTime = &t
+		}
+	}
+	if s.TimestampTime != nil && s.Level == "B-B" {
+		s.Level = "B-T"
+	}
+	if s.Kind == "document-timestamp" && s.ClaimedTime != nil {
+		// Its own genTime, from a token whose signature verified.
+		s.TimestampTime = s.ClaimedTime
+	}
+	at := v.now
+	if s.TimestampTime != nil {
+		at = *s.TimestampTime
+	}
+	v.checkChain(s, cert, intermediates, at, s.Kind == "document-timestamp")
+	if s.Level == "B-T" && v.hasDSS() {
+		s.Level = "B-LT"
+	}
+}
+
+// duplicateSigners reports whether every SignerInfo is the same signer
+// with the same signature value.
+func duplicateSigners(sis []*cms.SignerInfo) bool {
+	a := sis[0]
+	for _, b := range sis[1:] {
+		if !bytes.Equal(a.Signature, b.Signature) || !bytes.Equal(a.IssuerRaw, b.IssuerRaw) ||
+			!bytes.Equal(a.SubjectKeyID, b.SubjectKeyID) || !bytes.Equal(a.RawSignedAttributes, b.RawSignedAttributes) {
+			return false
+		}
+		if (a.SerialNumber == nil) != (b.SerialNumber == nil) || (a.SerialNumber != nil && a.SerialNumber.Cmp(b.SerialNumber) != 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// derLength returns the length of the DER element at the start of b
+// (header included), or 0 for an indefinite or invalid length.
+func derLength(b []byte) int {
+	if len(b) < 2 {
+		return 0
+	}
+	l := int(b[1])
+	if l < 0x80 {
+		return 2 + l
+	}
+	n := l & 0x7f
+	if n == 0 || n > 4 || len(b) < 2+n {
+		return 0
+	}
+	l = 0
+	for _, c := range b[2 : 2+n] {
+		l = l<<8 | int(c)
+	}
+	return 2 + n + l
+}
+
+// checkChain builds a chain from the signer certificate to a root of
+// Options.Roots, and checks the signer's key usage.
+func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.CertPool, at time.Time, tsa bool) {
+	if !tsa {
+		if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+			s.fail(Indeterminate, ChainConstraintsFailure, "the signer certificate's key usage allows neither digitalSignature nor nonRepudiation")
+		}
+		if !ekuAllowsSigning(cert) {
+			s.fail(Indeterminate, ChainConstraintsFailure, "the signer certificate's extended key usage does not allow document signing")
+		}
+	}
+	if v.opts.Roots == nil {
+		s.fail(Indeterminate, NoCertificateChainFound, "no trust roots were given (use --trust)")
+		return
+	}
+	vo := x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
+	chains, err := cert.Verify(vo)
+	if err == nil {
+		s.Trusted = true
+		s.Chain = chainNames(chains[0])
+		return
+	}
+	var cie x509.CertificateInvalidError
+	if errors.As(err, &cie) && cie.Reason == x509.Expired {
+		// Does a chain exist at all? Try inside the signer's validity.
+		vo.CurrentTime = cert.NotBefore.Add(time.Second)
+		if at.After(cert.NotAfter) {
+			vo.CurrentTime = cert.NotAfter.Add(-time.Second)
+		}
+		if chains, err2 := cert.Verify(vo); err2 == nil {
+			s.Trusted = true
+			s.Chain = chainNames(chains[0])
+		}
+		sub := Expired
+		if at.Before(cie.Cert.NotBefore) {
+			sub = NotYetValid
+		}
+		s.fail(Indeterminate, sub, fmt.Sprintf("certificate %s is not valid at %s (valid %s to %s)", cie.Cert.Subject.CommonName,
+			at.UTC().Format(time.RFC3339), cie.Cert.NotBefore.UTC().Format(time.RFC3339), cie.Cert.NotAfter.UTC().Format(time.RFC3339)))
+		return
+	}
+	var uae x509.UnknownAuthorityError
+	if errors.As(err, &uae) {
+		if strings.Contains(err.Error(), "insecure algorithm") {
+			s.fail(Indeterminate, CryptoConstraintsFailure, "the certificate chain uses an algorithm no longer accepted: "+err.Error())
+			return
+		}
+		s.fail(Indeterminate, NoCertificateChainFound, "the signer's certificate does not chain to a trusted root")
+		return
+	}
+	s.fail(Indeterminate, ChainConstraintsFailure, "the certificate chain is not valid: "+err.Error())
+}
+
+func ekuAllowsSigning(c *x509.Certificate) bool {
+	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	for _, u := range c.ExtKeyUsage {
+		if u == x509.ExtKeyUsageAny || u == x509.ExtKeyUsageEmailProtection {
+			return true
+		}
+	}
+	for _, u := range c.UnknownExtKeyUsage {
+		if u.Equal(oidEKUDocSigning) || u.Equal(oidEKUAdobeAuthDocs) {
+			return true
+		}
+	}
+	return false
+}
+
+func chainNames(chain []*x509.Certificate) []string {
+	var out []string
+	for _, c := range chain {
+		out = append(out, c.Subject.String())
+	}
+	return out
+}
+
+// checkSignatureTimestamp verifies an RFC 3161 token over a signature
+// value and returns its time.
+func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter *x509.CertPool) (time.Time, error) {
+	sd, err := cms.Parse(tok)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !sd.EContentType.Equal(oidTSTInfo) || len(sd.Signers) != 1 {
+		return time.Time{}, errors.New("not a timestamp token")
+	}
+	tst, err := cms.ParseTSTInfo(sd.EContent)
+	if err != nil {
+		return time.Time{}, err
+	}
+	h := tst.MessageImprint.HashAlgorithm
+	if h == 0 || !h.Available() {
+		return time.Time{}, errors.New("unsupported imprint hash")
+	}
+	if !bytes.Equal(hashOf(h, sigValue), tst.MessageImprint.HashedMessage) {
+		return time.Time{}, errors.New("its message imprint is not the hash of this signature")
+	}
+	si := sd.Signers[0]
+	if si.DigestAlgorithm == 0 || !si.DigestAlgorithm.Available() {
+		return time.Time{}, errors.New("unsupported digest algorithm")
+	}
+	d := hashOf(si.DigestAlgorithm, sd.EContent)
+	if err := si.CheckDigest(d); err != nil {
+		return time.Time{}, err
+	}
+	cert, err := sd.SignerCertificate(si)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := si.VerifySignature(cert, d); err != nil {
+		return time.Time{}, fmt.Errorf("the TSA's signature does not verify: %w", err)
+	}
+	if v.opts.Roots == nil {
+		return time.Time{}, errors.New("the TSA is not trusted (no trust roots)")
+	}
+	pool := x509.NewCertPool()
+	for _, c := range sd.Certificates {
+		pool.AddCert(c)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: pool, CurrentTime: tst.GenTime,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+		return time.Time{}, fmt.Errorf("the TSA is not trusted: %w", err)
+	}
+	return tst.GenTime, nil
+}
+
+func (v *verifier) hasDSS() bool {
+	cat, err := v.doc.Catalog()
+	return err == nil && cat["DSS"] != nil
+}
+
+// dssCerts returns the certificates of the catalog's /DSS.
+func (v *verifier) dssCerts() []*x509.Certificate {
+	cat, err := v.doc.Catalog()
+	if err != nil {
+		return nil
+	}
+	dss, _ := v.doc.GetDict(cat["DSS"])
+	if dss == nil {
+		return nil
+	}
+	arr, _ := v.doc.GetArray(dss["Certs"])
+	var out []*x509.Certificate
+	for i, o := range arr {
+		if i >= 1000 {
+			break
+		}
+		r, err := v.doc.Resolve(o)
+		if err != nil {
+			continue
+		}
+		st, ok := r.(*pdf.Stream)
+		if !ok {
+			continue
+		}
+		rd, err := v.doc.StreamReader(st)
+		if err != nil {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(rd, 1<<20))
+		if err != nil {
+			continue
+		}
+		if c, err := x509.ParseCertificate(b); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func hashOf(h crypto.Hash, b []byte) []byte {
+	if h == crypto.SHA1 {
+		s := sha1.Sum(b)
+		return s[:]
+	}
+	hh := h.New()
+	hh.Write(b)
+	return hh.Sum(nil)
+}
+
+func hashName(h crypto.Hash) string {
+	switch h {
+	case crypto.SHA1:
+		return "SHA-1"
+	case crypto.SHA224:
+		return "SHA-224"
+	case crypto.SHA256:
+		return "SHA-256"
+	case crypto.SHA384:
+		return "SHA-384"
+	case crypto.SHA512:
+		return "SHA-512"
+	}
+	return h.String()
+}
+
+func sigAlgName(oid asn1.ObjectIdentifier) string {
+	switch oid.String() {
+	case "1.2.840.113549.1.1.1":
+		return "RSA"
+	case "1.2.840.113549.1.1.10":
+		return "RSASSA-PSS"
+	case "1.2.840.113549.1.1.5", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13":
+		return "RSA"
+	case "1.2.840.10045.2.1", "1.2.840.10045.4.1", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4":
+		return "ECDSA"
+	case "1.3.101.112":
+		return "Ed25519"
+	case "1.3.101.113":
+		return "Ed448"
+	}
+	return oid.String()
+}
+
+// parseDate parses a PDF date string (D:YYYYMMDDHHmmSSOHH'mm').
+func parseDate(s string) (time.Time, bool) {
+	if len(s) >= 2 && s[:2] == "D:" {
+		s = s[2:]
+	}
+	if len(s) < 4 {
+		return time.Time{}, false
+	}
+	digits := func(i, n int, def int) (int, bool) {
+		if i+n > len(s) {
+			return def, true
+		}
+		v := 0
+		for k := i; k < i+n; k++ {
+			if s[k] < '0' || s[k] > '9' {
+				return 0, false
+			}
+			v = v*10 + int(s[k]-'0')
+		}
+		return v, true
+	}
+	y, ok1 := digits(0, 4, 0)
+	mo, ok2 := digits(4, 2, 1)
+	d, ok3 := digits(6, 2, 1)
+	h, ok4 := digits(8, 2, 0)
+	mi, ok5 := digits(10, 2, 0)
+	se, ok6 := digits(12, 2, 0)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return time.Time{}, false
+	}
+	loc := time.UTC
+	if len(s) > 14 {
+		switch s[14] {
+		case '+', '-':
+			oh, _ := digits(15, 2, 0)
+			om := 0
+			if len(s) >= 20 {
+				om, _ = digits(18, 2, 0)
+			}
+			off := oh*3600 + om*60
+			if s[14] == '-' {
+				off = -off
+			}
+			loc = time.FixedZone("", off)
+		}
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, se, 0, loc), true
+}
