@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"segel/internal/devca"
+	"segel/internal/fixture"
+	"segel/keystore"
+	"segel/signer"
+	"segel/verify"
+)
+
+func demoCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "create a development CA and two signers, then sign the sample PKS twice",
+		Description: "Everything is written to --dir (default ./segel-demo):\n" +
+			"  dev-root.pem                 the DEVELOPMENT root CA (never trust it in production)\n" +
+			"  bupati-tuban.p12 + .pass     Kabupaten signer (ECDSA P-256) and its password\n" +
+			"  gubernur-jatim.p12 + .pass   Provinsi signer (RSA-3072) and its password\n" +
+			"  pks.pdf                      the unsigned sample agreement\n" +
+			"  pks-kabupaten.pdf            certified (DocMDP P=2) by the Kabupaten\n" +
+			"  pks-signed.pdf               then approved by the Provinsi\n",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dir", Value: "segel-demo", Usage: "output `DIR`"},
+			&cli.BoolFlag{Name: "force", Usage: "reuse a non-empty DIR, replacing the demo's files"},
+		},
+		Action: func(c *cli.Context) error {
+			dir := c.String("dir")
+			force := c.Bool("force")
+			if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 && !force {
+				return withHint(fmt.Errorf("%s exists and is not empty", dir), "pass --force to replace the demo files, or --dir to choose another folder")
+			}
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			w := c.App.ErrWriter
+			ca, err := devca.New(devca.Options{})
+			if err != nil {
+				return err
+			}
+			root := filepath.Join(dir, "dev-root.pem")
+			if err := writeDemoFile(root, ca.RootPEM(), 0o644, force); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "segel demo: DEVELOPMENT root CA → %s\n", root)
+			type party struct {
+				file, cn, org string
+				kt            devca.KeyType
+				field, reason string
+				location      string
+				certify       int
+			}
+			parties := []party{
+				{"bupati-tuban", "Bupati Tuban (DEVELOPMENT)", "Pemerintah Kabupaten Tuban", devca.ECDSAP256, "SigKabupaten", "Menyetujui Perjanjian Kerja Sama", "Tuban", 2},
+				{"gubernur-jatim", "Gubernur Jawa Timur (DEVELOPMENT)", "Pemerintah Provinsi Jawa Timur", devca.RSA3072, "SigProvinsi", "Menyetujui Perjanjian Kerja Sama", "Surabaya", 0},
+			}
+			var pdfBuf bytes.Buffer
+			if err := fixture.PKS(&pdfBuf, fixture.PKSOptions{}); err != nil {
+				return err
+			}
+			cur := filepath.Join(dir, "pks.pdf")
+			if err := writeDemoFile(cur, pdfBuf.Bytes(), 0o644, force); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "segel demo: sample agreement → %s\n", cur)
+			outs := []string{filepath.Join(dir, "pks-kabupaten.pdf"), filepath.Join(dir, "pks-signed.pdf")}
+			for i, p := range parties {
+				id, err := ca.Issue(devca.LeafRequest{CommonName: p.cn, Organization: p.org, OrganizationalUnit: "Dinas Komunikasi dan Informatika", KeyType: p.kt})
+				if err != nil {
+					return err
+				}
+				pw := make([]byte, 12)
+				rand.Read(pw)
+				pass := hex.EncodeToString(pw)
+				p12 := filepath.Join(dir, p.file+".p12")
+				passFile := filepath.Join(dir, p.file+".pass")
+				if err := writeDemoFile(passFile, []byte(pass+"\n"), 0o600, force); err != nil {
+					return err
+				}
+				if force {
+					os.Remove(p12)
+				}
+				if err := id.WriteP12(p12, pass, false, force); err != nil {
+					return err
+				}
+				// Sign through the same path as "segel sign --key file:…".
+				key, err := keystore.Open(c.Context, "file:"+p12, keystore.Options{Password: keystore.PasswordFromSources(passFile, "")})
+				if err != nil {
+					return err
+				}
+				opts := signer.Options{Signer: key.Signer(), Chain: key.Chain(), Field: p.field, Certify: p.certify,
+					Reason: p.reason, Location: p.location, Time: time.Now()}
+				_, err = signFile(c, cur, outs[i], force, opts)
+				key.Close()
+				if err != nil {
+					return err
+				}
+				kind := "approval signature"
+				if p.certify > 0 {
+					kind = fmt.Sprintf("certification signature (DocMDP P=%d)", p.certify)
+				}
+				fmt.Fprintf(w, "segel demo: %s signed %s as %s → %s\n", p.cn, p.field, kind, outs[i])
+				cur = outs[i]
+			}
+			// End with the auditor's view of the result.
+			fmt.Fprintf(w, "segel demo: verifying %s against the development root:\n\n", cur)
+			pool := x509.NewCertPool()
+			pool.AddCert(ca.Root)
+			code := verifyFiles(c.Context, []string{cur}, verify.Options{Roots: pool}, 1, false, c.App.Writer, w)
+			fmt.Fprintf(w, "\nsegel demo: check it yourself:\n  go run ./cmd/segel verify --trust %s %s\n", root, cur)
+			if code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+}
+
+func writeDemoFile(path string, data []byte, mode os.FileMode, force bool) error {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flag, mode)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return withHint(err, "pass --force to replace the demo files")
+		}
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,144 @@
+// Command segel signs PDF documents with PAdES signatures and verifies them.
+//
+// Run "segel help" for the commands, and "segel help COMMAND" for one.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"segel/keystore"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // the operation failed (or, for verify, a document failed)
+	exitUsage    = 3 // usage or I/O error
+	exitInternal = 70
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "segel: internal error: %v\n", r)
+			if os.Getenv("SEGEL_DEBUG") != "" {
+				fmt.Fprintf(stderr, "%s\n", debug.Stack())
+			}
+			fmt.Fprintln(stderr, "segel: hint: this is a bug in segel; please report it with the command you ran (not the file)")
+			code = exitInternal
+		}
+	}()
+	app := newApp(stdout, stderr)
+	if err := app.RunContext(ctx, args); err != nil {
+		return report(stderr, err)
+	}
+	return exitOK
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:    "segel",
+		Usage:   "sign PDF documents (PAdES) and verify their signatures",
+		Version: version,
+		Description: "segel signs agreements and other PDFs with keys held in a file keystore or in\n" +
+			"HashiCorp Vault, and verifies every signature and every change made after it.\n\n" +
+			"Key references: " + strings.Join(schemeList(), ", "),
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: false,
+		Commands: []*cli.Command{
+			signCommand(),
+			verifyCommand(),
+			demoCommand(),
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
+			return usageError{err}
+		},
+	}
+}
+
+func schemeList() []string {
+	var out []string
+	for _, s := range keystore.Schemes() {
+		out = append(out, s+":…")
+	}
+	return out
+}
+
+// usageError marks errors in how segel was called.
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+// hintError carries advice for the user.
+type hintError struct {
+	err   error
+	hints []string
+}
+
+func (h *hintError) Error() string { return h.err.Error() }
+func (h *hintError) Unwrap() error { return h.err }
+
+func withHint(err error, hints ...string) error { return &hintError{err: err, hints: hints} }
+
+// exitError carries a specific exit status with no message of its own.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func report(w io.Writer, err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "segel: ")
+	fmt.Fprintf(w, "segel: error: %s\n", msg)
+	var he *hintError
+	if errors.As(err, &he) {
+		for _, h := range he.hints {
+			fmt.Fprintf(w, "segel: hint: %s\n", h)
+		}
+	}
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "flag provided but not defined") {
+		fmt.Fprintln(w, "segel: hint: run \"segel help\" for usage")
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// fileDigest is used in internal-error reports to name a file without
+// revealing its content.
+func fileDigest(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unreadable"
+	}
+	defer f.Close()
+	h := sha256.New()
+	io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil))
+}

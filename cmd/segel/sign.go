@@ -1,0 +1,184 @@
+package main
+
+import (
+	"crypto"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"segel/internal/atomicfile"
+	"segel/keystore"
+	"segel/pdf"
+	"segel/signer"
+)
+
+func signCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sign",
+		Usage:     "add a PAdES signature to a PDF",
+		ArgsUsage: "-o OUT.pdf IN.pdf",
+		Description: "Appends a signature as an incremental update: the input's bytes are kept\n" +
+			"unchanged, earlier signatures stay valid. The key reference is file:PATH for a\n" +
+			"PKCS#12 file or a PEM key (with --cert). The key password is read from\n" +
+			"--key-password-file, then $SEGEL_KEY_PASSWORD, then a prompt on the terminal.\n\n" +
+			"Example:\n" +
+			"   segel sign --key file:bupati.p12 --field SigKabupaten --certify 2 \\\n" +
+			"      --reason \"Menyetujui PKS\" --location Tuban -o pks-signed.pdf pks.pdf",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "key", Aliases: []string{"k"}, Required: true, Usage: "signing key `KEYREF` (file:PATH)"},
+			&cli.StringFlag{Name: "cert", Usage: "`CHAIN.pem` with the signer certificate and intermediates"},
+			&cli.StringFlag{Name: "key-password-file", Usage: "read the key password from `FILE`"},
+			&cli.StringFlag{Name: "field", Usage: "sign into the existing empty signature field `NAME`"},
+			&cli.IntFlag{Name: "certify", Usage: "certification signature with DocMDP permission `P` (1 no changes, 2 form filling and signing, 3 also annotations)"},
+			&cli.StringFlag{Name: "reason", Usage: "reason for signing"},
+			&cli.StringFlag{Name: "location", Usage: "where the document was signed"},
+			&cli.StringFlag{Name: "contact", Usage: "signer's contact information"},
+			&cli.StringFlag{Name: "name", Usage: "signer's name as shown in the signature dictionary"},
+			&cli.StringFlag{Name: "hash", Value: "sha256", Usage: "digest algorithm: sha256, sha384 or sha512"},
+			&cli.BoolFlag{Name: "pss", Usage: "RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "write the signed PDF to `OUT.pdf`"},
+			&cli.BoolFlag{Name: "force", Usage: "replace OUT.pdf if it exists"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageError{fmt.Errorf("sign takes exactly one input file, got %d", c.NArg())}
+			}
+			h, err := parseHash(c.String("hash"))
+			if err != nil {
+				return usageError{err}
+			}
+			if p := c.Int("certify"); p < 0 || p > 3 {
+				return usageError{fmt.Errorf("--certify must be 1, 2 or 3")}
+			}
+			in, out := c.Args().First(), c.String("output")
+			if err := checkPaths(in, out); err != nil {
+				return err
+			}
+			ref := c.String("key")
+			key, err := keystore.Open(c.Context, ref, keystore.Options{
+				CertFile: c.String("cert"),
+				Password: keystore.PasswordFor(ref, c.String("key-password-file"), "SEGEL_KEY_PASSWORD"),
+			})
+			if err != nil {
+				return keyError(err)
+			}
+			defer key.Close()
+			opts := signer.Options{
+				Signer: key.Signer(), Chain: key.Chain(), Hash: h, PSS: c.Bool("pss"),
+				Field: c.String("field"), Certify: c.Int("certify"),
+				Reason: c.String("reason"), Location: c.String("location"),
+				ContactInfo: c.String("contact"), Name: c.String("name"),
+				Time: time.Now(),
+			}
+			res, err := signFile(c, in, out, c.Bool("force"), opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.ErrWriter, "segel: signed field %q of %s as %q → %s\n", res.Field, in, opts.Chain[0].Subject.CommonName, out)
+			return nil
+		},
+	}
+}
+
+func parseHash(s string) (crypto.Hash, error) {
+	switch strings.ToLower(strings.ReplaceAll(s, "-", "")) {
+	case "sha256":
+		return crypto.SHA256, nil
+	case "sha384":
+		return crypto.SHA384, nil
+	case "sha512":
+		return crypto.SHA512, nil
+	}
+	return 0, fmt.Errorf("unknown --hash %q (use sha256, sha384 or sha512)", s)
+}
+
+func checkPaths(in, out string) error {
+	if out == "-" {
+		return usageError{errors.New("writing to standard output is not supported; give -o OUT.pdf")}
+	}
+	ai, _ := filepath.Abs(in)
+	ao, _ := filepath.Abs(out)
+	if ai == ao {
+		return usageError{errors.New("the output must not be the input: segel never modifies its input")}
+	}
+	if fi, err := os.Stat(in); err == nil {
+		if fo, err := os.Stat(out); err == nil && os.SameFile(fi, fo) {
+			return usageError{errors.New("the output is the same file as the input: segel never modifies its input")}
+		}
+	}
+	return nil
+}
+
+// signFile signs in into out atomically: out either does not appear or
+// holds the whole signed file.
+func signFile(c *cli.Context, in, out string, force bool, opts signer.Options) (res *signer.Result, err error) {
+	if err := keystore.CheckSigningCertificate(opts.Chain[0], opts.Time); err != nil {
+		return nil, withHint(err, "segel refuses to sign with a certificate that a verifier would reject")
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory", in)
+	}
+	o, err := atomicfile.Create(out, force)
+	if err != nil {
+		if errors.Is(err, atomicfile.ErrExists) {
+			return nil, withHint(err, "pass --force to replace it")
+		}
+		return nil, err
+	}
+	defer o.Abort()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error while signing %s (sha256 %s): %v", in, fileDigest(in), r)
+		}
+	}()
+	res, err = signer.Sign(c.Context, f, st.Size(), o, opts)
+	if err != nil {
+		return nil, signError(in, err)
+	}
+	if err := o.Commit(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func signError(in string, err error) error {
+	switch {
+	case errors.Is(err, pdf.ErrNotPDF):
+		return fmt.Errorf("%s is not a PDF file", in)
+	case errors.Is(err, pdf.ErrEncrypted):
+		return withHint(fmt.Errorf("%s is encrypted", in), "segel signs only unencrypted PDFs; remove the encryption first (e.g. qpdf --decrypt)")
+	case errors.Is(err, signer.ErrFieldNotFound):
+		return withHint(err, "omit --field to add a new invisible signature field")
+	case errors.Is(err, signer.ErrNoChangesAllowed):
+		return withHint(err, "the certifying signer allowed no further signatures; the document must be certified again from the unsigned original")
+	case errors.Is(err, pdf.ErrMalformed), errors.Is(err, pdf.ErrLimit), errors.Is(err, pdf.ErrCycle):
+		return fmt.Errorf("cannot read %s: %w", in, err)
+	}
+	return err
+}
+
+func keyError(err error) error {
+	switch {
+	case errors.Is(err, keystore.ErrWrongPassword):
+		return withHint(err, "check the password file or $SEGEL_KEY_PASSWORD")
+	}
+	var ue *keystore.UnknownSchemeError
+	if errors.As(err, &ue) {
+		return usageError{err}
+	}
+	return err
+}

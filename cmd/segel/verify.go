@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"segel/verify"
+)
+
+func verifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "verify every signature of PDF files, and every change made after each",
+		ArgsUsage: "FILE|DIR...",
+		Description: "Directories are walked for *.pdf files, verified in parallel.\n\n" +
+			"Exit status: 0 every file TOTAL_PASSED; 1 a file TOTAL_FAILED or without\n" +
+			"signatures; 2 otherwise (some INDETERMINATE); 3 usage or I/O error.\n\n" +
+			"Example:\n   segel verify --trust bsre-root.pem --json arsip/ > laporan.jsonl",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "trust", Usage: "trust anchors: PEM `FILE` of root certificates (repeatable)"},
+			&cli.BoolFlag{Name: "json", Usage: "one JSON object per file (JSON Lines)"},
+			&cli.StringFlag{Name: "at", Usage: "judge certificates at `RFC3339-TIME` instead of now"},
+			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP/CRL revocation data (not implemented yet)"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "verify `N` files at a time"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usageError{errors.New("verify needs at least one FILE or DIR")}
+			}
+			var opts verify.Options
+			if roots := c.StringSlice("trust"); len(roots) > 0 {
+				pool, err := loadRoots(roots)
+				if err != nil {
+					return usageError{err}
+				}
+				opts.Roots = pool
+			}
+			if at := c.String("at"); at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return usageError{fmt.Errorf("--at %q is not an RFC 3339 time (e.g. 2026-11-27T10:00:00+07:00)", at)}
+				}
+				opts.Time = t
+			}
+			if c.Bool("online") {
+				return withHint(errors.New("--online revocation checking is not available yet"), "run without --online; embedded revocation data is reported")
+			}
+			files, err := collectPDFs(c.Args().Slice())
+			if err != nil {
+				return usageError{err}
+			}
+			if len(files) == 0 {
+				return usageError{errors.New("no PDF files found")}
+			}
+			jobs := c.Int("jobs")
+			if jobs < 1 {
+				jobs = 1
+			}
+			code := verifyFiles(c.Context, files, opts, jobs, c.Bool("json"), c.App.Writer, c.App.ErrWriter)
+			if code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+}
+
+func loadRoots(paths []string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--trust: %w", err)
+		}
+		n := 0
+		for len(b) > 0 {
+			var blk *pem.Block
+			blk, b = pem.Decode(b)
+			if blk == nil {
+				break
+			}
+			if blk.Type != "CERTIFICATE" {
+				continue
+			}
+			c, err := x509.ParseCertificate(blk.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("--trust %s: %w", p, err)
+			}
+			pool.AddCert(c)
+			n++
+		}
+		if n == 0 {
+			if c, err := x509.ParseCertificate(b); err == nil {
+				pool.AddCert(c)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("--trust %s holds no certificate (PEM or DER expected)", p)
+		}
+	}
+	return pool, nil
+}
+
+func collectPDFs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() && strings.EqualFold(filepath.Ext(p), ".pdf") {
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+type verifyResult struct {
+	rep *verify.Report
+	err error
+}
+
+// verifyFiles verifies files with jobs workers and prints the reports in
+// input order. It returns the exit status.
+func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, asJSON bool, stdout, stderr io.Writer) int {
+	results := make([]chan verifyResult, len(files))
+	for i := range results {
+		results[i] = make(chan verifyResult, 1)
+	}
+	sem := make(chan struct{}, jobs)
+	var wg sync.WaitGroup
+	go func() {
+		for i, f := range files {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(i int, f string) {
+				defer func() { <-sem; wg.Done() }()
+				results[i] <- verifyOne(ctx, f, opts)
+			}(i, f)
+		}
+	}()
+	worst := 0
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for i, f := range files {
+		r := <-results[i]
+		code := 0
+		if r.err != nil {
+			fmt.Fprintf(stderr, "segel: error: %s: %v\n", f, r.err)
+			code = exitUsage
+		} else {
+			if asJSON {
+				enc.Encode(r.rep)
+			} else {
+				writeReport(stdout, r.rep)
+			}
+			switch r.rep.Indication {
+			case verify.TotalPassed:
+			case verify.Indeterminate:
+				code = 2
+			default:
+				code = 1
+			}
+		}
+		worst = worseExit(worst, code)
+	}
+	wg.Wait()
+	return worst
+}
+
+// worseExit orders exit codes: 3 (error) > 1 (failed) > 2 (indeterminate) > 0.
+func worseExit(a, b int) int {
+	rank := map[int]int{0: 0, 2: 1, 1: 2, 3: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func verifyOne(ctx context.Context, path string, opts verify.Options) (res verifyResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = verifyResult{err: fmt.Errorf("internal error (file sha256 %s): %v", fileDigest(path), r)}
+		}
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		return verifyResult{err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return verifyResult{err: err}
+	}
+	rep, err := verify.File(ctx, path, f, st.Size(), opts)
+	return verifyResult{rep: rep, err: err}
+}
