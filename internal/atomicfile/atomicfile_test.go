@@ -74,3 +74,20 @@ func TestRaceLoserDoesNotClobber(t *testing.T) {
 		t.Fatalf("clobbered: %q", b)
 	}
 }
+
+func TestNothingVisibleWhileWriting(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Create(filepath.Join(dir, "out.pdf"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Abort()
+	f.WriteString("partial")
+	ents, _ := os.ReadDir(dir)
+	if f.anonymous && len(ents) != 0 {
+		t.Fatalf("an unnamed file is visible: %v", ents)
+	}
+	if !f.anonymous && len(ents) != 1 {
+		t.Fatalf("want one hidden temporary file, got %v", ents)
+	}
+}
