@@ -85,6 +85,14 @@ type Signature struct {
 	SignatureAlgorithm string     `json:"signature_algorithm,omitempty"`
 	// Chain lists the subjects from the signer to the trust root.
 	Chain []string `json:"chain,omitempty"`
+	// Revocation is the revocation status of the signer's certificate
+	// ("good", "unknown", "not-checked"), or "revoked" when any
+	// certificate of the chain was revoked; empty when no chain was
+	// built. See revocation.go for how it is established.
+	Revocation string `json:"revocation,omitempty"`
+	// RevocationSource says where the status came from: "embedded-ocsp",
+	// "embedded-crl", "online-ocsp" or "online-crl".
+	RevocationSource string `json:"revocation_source,omitempty"`
 
 	Indication    string   `json:"indication"`
 	SubIndication string   `json:"sub_indication,omitempty"`

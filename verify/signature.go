@@ -204,8 +204,13 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 	if s.TimestampTime != nil {
 		at = *s.TimestampTime
 	}
-	v.checkChain(s, cert, intermediates, at, s.Kind == "document-timestamp")
-	if s.Level == "B-T" && v.hasDSS() {
+	chain := v.checkChain(s, cert, intermediates, at, s.Kind == "document-timestamp")
+	leafInDSS := false
+	if chain != nil {
+		leafInDSS = v.checkRevocation(s, chain, sd, si, contents)
+	}
+	// B-LT: the /DSS holds usable revocation data for the signer.
+	if s.Level == "B-T" && leafInDSS {
 		s.Level = "B-LT"
 	}
 }
@@ -248,8 +253,9 @@ func derLength(b []byte) int {
 }
 
 // checkChain builds a chain from the signer certificate to a root of
-// Options.Roots, and checks the signer's key usage.
-func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.CertPool, at time.Time, tsa bool) {
+// Options.Roots, and checks the signer's key usage. It returns the chain
+// (signer first, trust anchor last) when one is valid at at, else nil.
+func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.CertPool, at time.Time, tsa bool) []*x509.Certificate {
 	if !tsa {
 		if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
 			s.fail(Indeterminate, ChainConstraintsFailure, "the signer certificate's key usage allows neither digitalSignature nor nonRepudiation")
@@ -260,14 +266,14 @@ func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.
 	}
 	if v.opts.Roots == nil {
 		s.fail(Indeterminate, NoCertificateChainFound, "no trust roots were given (use --trust)")
-		return
+		return nil
 	}
 	vo := x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
 	chains, err := cert.Verify(vo)
 	if err == nil {
 		s.Trusted = true
 		s.Chain = chainNames(chains[0])
-		return
+		return chains[0]
 	}
 	var cie x509.CertificateInvalidError
 	if errors.As(err, &cie) && cie.Reason == x509.Expired {
@@ -286,18 +292,19 @@ func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.
 		}
 		s.fail(Indeterminate, sub, fmt.Sprintf("certificate %s is not valid at %s (valid %s to %s)", cie.Cert.Subject.CommonName,
 			at.UTC().Format(time.RFC3339), cie.Cert.NotBefore.UTC().Format(time.RFC3339), cie.Cert.NotAfter.UTC().Format(time.RFC3339)))
-		return
+		return nil
 	}
 	var uae x509.UnknownAuthorityError
 	if errors.As(err, &uae) {
 		if strings.Contains(err.Error(), "insecure algorithm") {
 			s.fail(Indeterminate, CryptoConstraintsFailure, "the certificate chain uses an algorithm no longer accepted: "+err.Error())
-			return
+			return nil
 		}
 		s.fail(Indeterminate, NoCertificateChainFound, "the signer's certificate does not chain to a trusted root")
-		return
+		return nil
 	}
 	s.fail(Indeterminate, ChainConstraintsFailure, "the certificate chain is not valid: "+err.Error())
+	return nil
 }
 
 func ekuAllowsSigning(c *x509.Certificate) bool {
@@ -373,11 +380,6 @@ func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter *x509.Cer
 		return time.Time{}, fmt.Errorf("the TSA is not trusted: %w", err)
 	}
 	return tst.GenTime, nil
-}
-
-func (v *verifier) hasDSS() bool {
-	cat, err := v.doc.Catalog()
-	return err == nil && cat["DSS"] != nil
 }
 
 // dssCerts returns the certificates of the catalog's /DSS.

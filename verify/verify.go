@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,17 @@ type Options struct {
 	Time time.Time
 	// Limits bound the parser.
 	Limits pdf.Limits
+	// Online allows fetching OCSP responses and CRLs for certificates
+	// without usable embedded revocation data. Without it nothing is
+	// fetched.
+	Online bool
+	// HTTPClient makes the online requests when Fetcher is nil; nil means
+	// a default client.
+	HTTPClient *http.Client
+	// Fetcher, when set, is used for the online requests and caches their
+	// results across File calls: share one for a whole run. Nil means a
+	// new Fetcher (built with HTTPClient) for each File call.
+	Fetcher *Fetcher
 }
 
 // File verifies the PDF read from r (size bytes). name is used in the

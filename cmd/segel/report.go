@@ -51,6 +51,13 @@ func writeReport(w io.Writer, r *verify.Report) {
 			fmt.Fprintf(w, " (revision %d of %d)", s.Revision+1, r.Revisions)
 		}
 		fmt.Fprintln(w)
+		if s.Revocation != "" {
+			src := ""
+			if s.RevocationSource != "" {
+				src = " (" + s.RevocationSource + ")"
+			}
+			fmt.Fprintf(w, "      revocation: %s%s\n", s.Revocation, src)
+		}
 		fmt.Fprintf(w, "      changes after signing: %s\n", s.Modification)
 		for _, c := range s.Changes {
 			mark := "allowed"

@@ -35,7 +35,7 @@ func verifyCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "trust", Usage: "trust anchors: PEM `FILE` of root certificates (repeatable)"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per file (JSON Lines)"},
 			&cli.StringFlag{Name: "at", Usage: "judge certificates at `RFC3339-TIME` instead of now"},
-			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP/CRL revocation data (not implemented yet)"},
+			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP responses and CRLs for certificates without embedded revocation data (http/https only, 10 s per request, cached for the run)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "verify `N` files at a time"},
 		},
 		Action: func(c *cli.Context) error {
@@ -58,7 +58,10 @@ func verifyCommand() *cli.Command {
 				opts.Time = t
 			}
 			if c.Bool("online") {
-				return withHint(errors.New("--online revocation checking is not available yet"), "run without --online; embedded revocation data is reported")
+				// One fetcher for the whole run: each responder and CRL
+				// is asked once, however many files name it.
+				opts.Online = true
+				opts.Fetcher = verify.NewFetcher(nil)
 			}
 			files, err := collectPDFs(c.Args().Slice())
 			if err != nil {
