@@ -78,6 +78,13 @@ func File(ctx context.Context, name string, r io.ReaderAt, size int64, opts Opti
 	}
 	v := &verifier{ctx: ctx, doc: doc, opts: opts, now: now, rep: rep, size: size, r: r}
 	if err := v.run(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The time budget ran out: say so instead of guessing.
+			rep.Errors = append(rep.Errors, "verification did not finish within its time budget")
+			rep.conclude()
+			rep.Indication, rep.SubIndication = Indeterminate, ""
+			return rep, nil
+		}
 		return nil, err
 	}
 	rep.conclude()
@@ -126,6 +133,23 @@ func (v *verifier) run() error {
 		}
 		s := v.signature(f, certRev, certP)
 		v.rep.Signatures = append(v.rep.Signatures, s)
+	}
+	if err := v.ctx.Err(); err != nil {
+		return err
+	}
+	// B-LTA: validation data (B-LT) protected by a later document
+	// timestamp that verified.
+	for i := range v.rep.Signatures {
+		s := &v.rep.Signatures[i]
+		if s.Level != "B-LT" {
+			continue
+		}
+		for _, ts := range v.rep.Signatures {
+			if ts.Kind == "document-timestamp" && ts.Revision > s.Revision && ts.Intact && ts.Valid {
+				s.Level = "B-LTA"
+				break
+			}
+		}
 	}
 	if err != nil && len(sigs) == 0 {
 		v.rep.Indication, v.rep.SubIndication = TotalFailed, FormatFailure
@@ -405,9 +429,6 @@ func (v *verifier) signature(f found, certRev, certP int) Signature {
 			s.fail(TotalFailed, FormatFailure, "bytes after the last revision's %%EOF are not a valid incremental update")
 		}
 	}
-	if s.Kind == "document-timestamp" && s.Level == "" {
-		s.Level = "LTA"
-	}
 	return s
 }
 
@@ -557,9 +578,20 @@ func (v *verifier) hashRanges(h crypto.Hash, ranges [2][2]int64) ([]byte, error)
 		if rg[1] <= rg[0] {
 			continue
 		}
-		sr := io.NewSectionReader(v.r, rg[0], rg[1]-rg[0])
-		if _, err := io.CopyBuffer(hh, sr, buf); err != nil {
-			return nil, err
+		for off := rg[0]; off < rg[1]; {
+			if err := v.ctx.Err(); err != nil {
+				return nil, err
+			}
+			n := int64(len(buf))
+			if rg[1]-off < n {
+				n = rg[1] - off
+			}
+			m, err := v.r.ReadAt(buf[:n], off)
+			hh.Write(buf[:m])
+			off += int64(m)
+			if err != nil && !(errors.Is(err, io.EOF) && int64(m) == n) {
+				return nil, &ioError{err}
+			}
 		}
 	}
 	return hh.Sum(nil), nil

@@ -36,6 +36,7 @@ func verifyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per file (JSON Lines)"},
 			&cli.StringFlag{Name: "at", Usage: "judge certificates at `RFC3339-TIME` instead of now"},
 			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP responses and CRLs for certificates without embedded revocation data (http/https only, 10 s per request, cached for the run)"},
+			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "time budget per file; a file that takes longer is INDETERMINATE"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "verify `N` files at a time"},
 		},
 		Action: func(c *cli.Context) error {
@@ -74,7 +75,7 @@ func verifyCommand() *cli.Command {
 			if jobs < 1 {
 				jobs = 1
 			}
-			code := verifyFiles(c.Context, files, opts, jobs, c.Bool("json"), c.App.Writer, c.App.ErrWriter)
+			code := verifyFiles(c.Context, files, opts, jobs, c.Duration("timeout"), c.Bool("json"), c.App.Writer, c.App.ErrWriter)
 			if code != 0 {
 				return exitError{code}
 			}
@@ -157,7 +158,7 @@ type verifyResult struct {
 
 // verifyFiles verifies files with jobs workers and prints the reports in
 // input order. It returns the exit status.
-func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, asJSON bool, stdout, stderr io.Writer) int {
+func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, timeout time.Duration, asJSON bool, stdout, stderr io.Writer) int {
 	results := make([]chan verifyResult, len(files))
 	for i := range results {
 		results[i] = make(chan verifyResult, 1)
@@ -170,7 +171,7 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 			wg.Add(1)
 			go func(i int, f string) {
 				defer func() { <-sem; wg.Done() }()
-				results[i] <- verifyOne(ctx, f, opts)
+				results[i] <- verifyOne(ctx, f, opts, timeout)
 			}(i, f)
 		}
 	}()
@@ -212,7 +213,12 @@ func worseExit(a, b int) int {
 	return a
 }
 
-func verifyOne(ctx context.Context, path string, opts verify.Options) (res verifyResult) {
+func verifyOne(ctx context.Context, path string, opts verify.Options, timeout time.Duration) (res verifyResult) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			res = verifyResult{err: fmt.Errorf("internal error (file sha256 %s): %v", fileDigest(path), r)}
