@@ -85,6 +85,9 @@ type shared struct {
 	header    int64
 	repairs   []string
 	revGroups [][2]int
+	// endstreams are the offsets of every "endstream" in the file, found
+	// when a stream's /Length first needs recovering.
+	endstreams []int64
 }
 
 // Document is an open PDF file, or a view of it at one revision.
@@ -262,8 +265,8 @@ func (d *Document) readTable(l *lexer, off int64) (*section, error) {
 			return nil, malformed("bad cross-reference subsection header at %d", t.pos)
 		}
 		c := l.next()
-		if c.kind != tInt || t.i < 0 || c.i < 0 || t.i+c.i > int64(s.lim.MaxObjects) {
-			if c.kind == tInt && t.i+c.i > int64(s.lim.MaxObjects) {
+		if c.kind != tInt || t.i < 0 || c.i < 0 || c.i > int64(s.lim.MaxObjects)-t.i {
+			if c.kind == tInt && c.i > int64(s.lim.MaxObjects)-t.i {
 				return nil, &LimitError{What: "object number", Limit: int64(s.lim.MaxObjects)}
 			}
 			return nil, malformed("bad cross-reference subsection at %d", t.pos)
@@ -408,7 +411,7 @@ func (d *Document) readXrefStream(off int64) (*section, error) {
 	}
 	for i := 0; i < len(index); i += 2 {
 		start, count := index[i], index[i+1]
-		if start+count > int64(s.lim.MaxObjects) {
+		if count > int64(s.lim.MaxObjects)-start {
 			return nil, &LimitError{What: "object number", Limit: int64(s.lim.MaxObjects)}
 		}
 		for k := int64(0); k < count; k++ {
@@ -608,7 +611,9 @@ func (d *Document) Get(ref Ref) (Object, error) {
 		if !found || se.kind != entryOffset {
 			return nil, fmt.Errorf("pdf: object %v: %w", ref, malformed("object stream %d is missing or itself compressed", e.off))
 		}
-		e.gen = uint16(ref.Num & 0xffff)
+		// Key by the full object number (above the stream number, which
+		// getCompressed reads from the low 32 bits).
+		e.off = int64(uint32(e.off)) | int64(ref.Num)<<32
 		e.stmAt = se.off
 	}
 	if o, ok := d.s.cache[e]; ok {
@@ -616,6 +621,12 @@ func (d *Document) Get(ref Ref) (Object, error) {
 	}
 	if d.s.busy[e] {
 		return nil, fmt.Errorf("pdf: %w: object %v refers to itself while being read", ErrCycle, ref)
+	}
+	// Reading an object can read others (an indirect /Length or /Filter,
+	// an object stream), which a hostile file can chain as deep as it has
+	// objects; bound the recursion.
+	if len(d.s.busy) >= maxNestedReads {
+		return nil, fmt.Errorf("pdf: object %v: %w", ref, &LimitError{What: "depth of nested object reads", Limit: maxNestedReads})
 	}
 	d.s.busy[e] = true
 	defer delete(d.s.busy, e)
@@ -646,6 +657,9 @@ func (d *Document) Get(ref Ref) (Object, error) {
 	d.s.cache[e] = o
 	return o, nil
 }
+
+// maxNestedReads bounds how many object reads may be in progress at once.
+const maxNestedReads = 64
 
 // Location describes where an object is stored: at Offset in the file, or
 // in object stream InStream. Ok is false for free or missing objects.
@@ -812,7 +826,7 @@ func (d *Document) parseIndirectAt(off int64, depth int) (Object, uint32, error)
 		}
 		if length < 0 || start+length > s.size || !hasEndstream(s.r, start+length, s.size) {
 			// Recover: find "endstream".
-			e := indexFrom(s.r, start, s.size, []byte("endstream"))
+			e := s.endstreamAfter(start)
 			if e < 0 {
 				return nil, 0, malformed("stream at %d has no endstream", off)
 			}
@@ -840,26 +854,39 @@ func hasEndstream(r io.ReaderAt, off, size int64) bool {
 	return bytes.HasPrefix(t, []byte("endstream"))
 }
 
-// indexFrom finds the first pat at or after from, or -1.
-func indexFrom(r io.ReaderAt, from, to int64, pat []byte) int64 {
-	buf := make([]byte, 64<<10)
-	for p := from; p < to; {
-		n, _ := r.ReadAt(buf, p)
-		if n <= 0 {
-			return -1
+// endstreamAfter returns the offset of the first "endstream" at or after
+// from, or -1. The first call finds every "endstream" of the file in one
+// pass, so that many streams with a wrong /Length cost linear, not
+// quadratic, time.
+func (s *shared) endstreamAfter(from int64) int64 {
+	if s.endstreams == nil {
+		s.endstreams = []int64{}
+		pat := []byte("endstream")
+		buf := make([]byte, 64<<10)
+		for p := int64(0); p < s.size; {
+			n, _ := s.r.ReadAt(buf, p)
+			if int64(n) > s.size-p {
+				n = int(s.size - p)
+			}
+			if n < len(pat) {
+				break
+			}
+			for j := 0; ; {
+				i := bytes.Index(buf[j:n], pat)
+				if i < 0 {
+					break
+				}
+				s.endstreams = append(s.endstreams, p+int64(j+i))
+				j += i + 1
+			}
+			p += int64(n - len(pat) + 1)
 		}
-		if int64(n) > to-p {
-			n = int(to - p)
-		}
-		if i := bytes.Index(buf[:n], pat); i >= 0 {
-			return p + int64(i)
-		}
-		if n < len(pat) {
-			return -1
-		}
-		p += int64(n - len(pat) + 1)
 	}
-	return -1
+	i := sort.Search(len(s.endstreams), func(i int) bool { return s.endstreams[i] >= from })
+	if i == len(s.endstreams) {
+		return -1
+	}
+	return s.endstreams[i]
 }
 
 func (d *Document) getCompressed(num uint32, e xrefEntry) (Object, error) {

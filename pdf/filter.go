@@ -22,7 +22,12 @@ func (d *Document) StreamReader(st *Stream) (io.Reader, error) {
 	for _, f := range filters {
 		switch f.name {
 		case "FlateDecode", "Fl":
-			zr, err := zlib.NewReader(r)
+			br := bufio.NewReader(r)
+			if _, err := br.Peek(1); err == io.EOF {
+				r = br // empty data inflates to nothing
+				continue
+			}
+			zr, err := zlib.NewReader(br)
 			if err != nil {
 				return nil, fmt.Errorf("pdf: FlateDecode: %w", err)
 			}
@@ -107,38 +112,60 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-type hexFilter struct{ r *bufio.Reader }
+// hexFilter passes the hex digits up to the EOD marker '>' (or the end of
+// the data), with a final 0 after an odd number of digits.
+type hexFilter struct {
+	r        *bufio.Reader
+	eod, odd bool
+}
 
 func (h *hexFilter) Read(p []byte) (int, error) {
 	n := 0
-	for n < len(p) {
+	for n < len(p) && !h.eod {
 		c, err := h.r.ReadByte()
-		if err != nil {
+		if err != nil && err != io.EOF {
 			if n > 0 {
 				return n, nil
 			}
 			return 0, err
 		}
-		if c == '>' {
-			if n > 0 {
-				return n, nil
+		if err == io.EOF || c == '>' {
+			h.eod = true
+			if h.odd {
+				p[n] = '0'
+				n++
 			}
-			return 0, io.EOF
+			break
 		}
 		if isSpace(c) {
 			continue
 		}
 		p[n] = c
 		n++
+		h.odd = !h.odd
+	}
+	if n == 0 && h.eod {
+		return 0, io.EOF
 	}
 	return n, nil
 }
 
-type a85Filter struct{ r *bufio.Reader }
+// a85Filter passes the characters up to the EOD marker "~>" (or the end
+// of the data).
+type a85Filter struct {
+	r   *bufio.Reader
+	eod bool
+}
 
 func (a *a85Filter) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
+		if a.eod {
+			if n > 0 {
+				return n, nil
+			}
+			return 0, io.EOF
+		}
 		c, err := a.r.ReadByte()
 		if err != nil {
 			if n > 0 {
@@ -147,10 +174,8 @@ func (a *a85Filter) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		if c == '~' {
-			if n > 0 {
-				return n, nil
-			}
-			return 0, io.EOF
+			a.eod = true
+			continue
 		}
 		if isSpace(c) {
 			continue

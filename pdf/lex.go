@@ -269,7 +269,9 @@ func (l *lexer) next() token {
 				t.kind, t.i = tInt, i
 				break
 			}
-			if f, err := strconv.ParseFloat(string(b), 64); err == nil {
+			// Only PDF's decimal form: ParseFloat also takes exponents,
+			// hex, Inf, NaN and underscores, which Format cannot write back.
+			if f, err := strconv.ParseFloat(string(b), 64); err == nil && len(bytes.Trim(b, "+-.0123456789")) == 0 {
 				t.kind, t.f = tReal, f
 				break
 			}
