@@ -513,7 +513,11 @@ func (v *verifier) checkCoverage(s *Signature, d pdf.Dict) (ranges [2][2]int64, 
 	s.ByteRange = br[:]
 	a, b, c, l := br[0], br[1], br[2], br[3]
 	if a+b > v.size || c+l > v.size || c+l < c || a+b < a {
-		anomalous(fmt.Sprintf("/ByteRange ends at %d, beyond the end of the file (%d bytes)", max(a+b, c+l), v.size))
+		msg := fmt.Sprintf("/ByteRange ends at %d, beyond the end of the file (%d bytes)", max(a+b, c+l), v.size)
+		if c+l < c || a+b < a {
+			msg = "/ByteRange offsets overflow"
+		}
+		anomalous(msg)
 		s.fail(TotalFailed, HashFailure, "")
 		return ranges, nil, false
 	}
