@@ -1,0 +1,67 @@
+package cms
+
+import (
+	"crypto"
+	"fmt"
+)
+
+// Prepared is a detached PAdES CMS SignedData waiting for its signature
+// value. It is made by [PrepareDetached] and completed by
+// [Prepared.Finish], for signers that cannot be called through
+// [crypto.Signer] one document at a time, for example a remote key that
+// signs many digests in one request.
+//
+// Together, PrepareDetached and Finish produce exactly what [SignDetached]
+// produces, without ever calling the Signer's Sign method.
+type Prepared struct {
+	p     *plan
+	attrs []byte // signed attributes, explicit SET encoding
+	sum   []byte // hash of attrs: the value to sign
+	done  bool
+}
+
+// PrepareDetached computes the signed attributes of a detached CMS
+// SignedData over content whose digest under opts.Hash is digest, and the
+// hash that must be signed. opts is checked as for [SignDetached]; its
+// Signer is used only for its public key and is not asked to sign.
+func PrepareDetached(digest []byte, opts SignOptions) (*Prepared, error) {
+	p, err := newPlan(opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(digest) != p.hash.Size() {
+		return nil, fmt.Errorf("%w: digest is %d bytes, %v needs %d", ErrInvalidOptions, len(digest), p.hash, p.hash.Size())
+	}
+	attrs := p.signedAttrs(OIDData, digest)
+	h := p.hash.New()
+	h.Write(attrs)
+	return &Prepared{p: p, attrs: attrs, sum: h.Sum(nil)}, nil
+}
+
+// Digest returns the hash that the key must sign: the digest, under the
+// signature's hash algorithm, of the DER-encoded signed attributes. The
+// caller must not modify it.
+func (pr *Prepared) Digest() []byte { return pr.sum }
+
+// SignerOpts returns the options a [crypto.Signer] would be given for this
+// signature: the hash as a [crypto.Hash] for PKCS#1 v1.5 and ECDSA, or an
+// *[rsa.PSSOptions] (salt length equal to the hash length) for RSASSA-PSS.
+func (pr *Prepared) SignerOpts() crypto.SignerOpts { return pr.p.signerOpts }
+
+// Finish checks sig, the signature value over [Prepared.Digest], against
+// the leaf certificate's public key and returns the DER ContentInfo. A
+// signature that does not verify yields an error wrapping
+// [ErrSignatureMismatch]. The same representation repairs as in
+// [SignDetached] apply (short RSA values are left-padded, raw r||s ECDSA
+// values are converted to DER). Finish succeeds at most once.
+func (pr *Prepared) Finish(sig []byte) ([]byte, error) {
+	if pr.done {
+		return nil, fmt.Errorf("%w: Finish called twice", ErrInvalidOptions)
+	}
+	sig, err := pr.p.checkSignature(pr.sum, sig)
+	if err != nil {
+		return nil, err
+	}
+	pr.done = true
+	return pr.p.assemble(OIDData, nil, pr.attrs, sig), nil
+}
