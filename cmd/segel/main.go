@@ -19,6 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"segel/keystore"
+	_ "segel/keystore/vault" // the vault: key scheme
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -71,6 +72,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			signCommand(),
 			verifyCommand(),
 			demoCommand(),
+			serveCommand(),
+			auditCommand(),
+			keysCommand(),
+			certCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {

@@ -13,6 +13,7 @@ import (
 
 	"segel/internal/atomicfile"
 	"segel/keystore"
+	"segel/keystore/vault"
 	"segel/pdf"
 	"segel/signer"
 )
@@ -21,16 +22,20 @@ func signCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "sign",
 		Usage:     "add a PAdES signature to a PDF",
-		ArgsUsage: "-o OUT.pdf IN.pdf",
+		ArgsUsage: "-o OUT.pdf IN.pdf | -o DIR IN.pdf...",
 		Description: "Appends a signature as an incremental update: the input's bytes are kept\n" +
 			"unchanged, earlier signatures stay valid. The key reference is file:PATH for a\n" +
 			"PKCS#12 file or a PEM key (with --cert). The key password is read from\n" +
 			"--key-password-file, then $SEGEL_KEY_PASSWORD, then a prompt on the terminal.\n\n" +
+			"vault:MOUNT/KEY signs with a key in Vault's Transit engine, with the chain stored\n" +
+			"by \"segel cert request\" (or --cert). Several inputs are signed into -o DIR, one\n" +
+			"Vault request per --batch documents.\n\n" + vaultEnvHelp + "\n\n" +
 			"Example:\n" +
 			"   segel sign --key file:bupati.p12 --field SigKabupaten --certify 2 \\\n" +
-			"      --reason \"Menyetujui PKS\" --location Tuban -o pks-signed.pdf pks.pdf",
+			"      --reason \"Menyetujui PKS\" --location Tuban -o pks-signed.pdf pks.pdf\n" +
+			"   segel sign --key vault:transit/pks-tuban -o ditandatangani/ surat-*.pdf",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "key", Aliases: []string{"k"}, Required: true, Usage: "signing key `KEYREF` (file:PATH)"},
+			&cli.StringFlag{Name: "key", Aliases: []string{"k"}, Required: true, Usage: "signing key `KEYREF` (file:PATH or vault:MOUNT/KEY)"},
 			&cli.StringFlag{Name: "cert", Usage: "`CHAIN.pem` with the signer certificate and intermediates"},
 			&cli.StringFlag{Name: "key-password-file", Usage: "read the key password from `FILE`"},
 			&cli.StringFlag{Name: "field", Usage: "sign into the existing empty signature field `NAME`"},
@@ -41,12 +46,17 @@ func signCommand() *cli.Command {
 			&cli.StringFlag{Name: "name", Usage: "signer's name as shown in the signature dictionary"},
 			&cli.StringFlag{Name: "hash", Value: "sha256", Usage: "digest algorithm: sha256, sha384 or sha512"},
 			&cli.BoolFlag{Name: "pss", Usage: "RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "write the signed PDF to `OUT.pdf`"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "write the signed PDF to `OUT.pdf` (or into directory DIR)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace OUT.pdf if it exists"},
+			&cli.IntFlag{Name: "batch", Value: defaultBatch, Usage: "with several inputs and a vault: key, sign up to `N` documents per Vault request (1: one request per document)"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return usageError{fmt.Errorf("sign takes exactly one input file, got %d", c.NArg())}
+			jobs, err := signJobs(c.Args().Slice(), c.String("output"))
+			if err != nil {
+				return err
+			}
+			if b := c.Int("batch"); b < 1 || b > vault.MaxBatch {
+				return usageError{fmt.Errorf("--batch must be 1 to %d", vault.MaxBatch)}
 			}
 			h, err := parseHash(c.String("hash"))
 			if err != nil {
@@ -54,10 +64,6 @@ func signCommand() *cli.Command {
 			}
 			if p := c.Int("certify"); p < 0 || p > 3 {
 				return usageError{fmt.Errorf("--certify must be 1, 2 or 3")}
-			}
-			in, out := c.Args().First(), c.String("output")
-			if err := checkPaths(in, out); err != nil {
-				return err
 			}
 			ref := c.String("key")
 			key, err := keystore.Open(c.Context, ref, keystore.Options{
@@ -75,12 +81,7 @@ func signCommand() *cli.Command {
 				ContactInfo: c.String("contact"), Name: c.String("name"),
 				Time: time.Now(),
 			}
-			res, err := signFile(c, in, out, c.Bool("force"), opts)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.App.ErrWriter, "segel: signed field %q of %s as %q → %s\n", res.Field, in, opts.Chain[0].Subject.CommonName, out)
-			return nil
+			return signMany(c, jobs, c.Bool("force"), c.Int("batch"), opts, describeKey(c, key))
 		},
 	}
 }
@@ -180,5 +181,5 @@ func keyError(err error) error {
 	if errors.As(err, &ue) {
 		return usageError{err}
 	}
-	return err
+	return vaultError(err)
 }
