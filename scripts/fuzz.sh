@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a while (default 15 s each, as CI does).
+#   scripts/fuzz.sh            # 15 s per target
+#   FUZZTIME=10m scripts/fuzz.sh pdf:FuzzLexer   # one target, longer
+# Crashers land in PKG/testdata/fuzz/TARGET/ and then run with go test ./...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZTIME=${FUZZTIME:-15s}
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(pdf:FuzzLexer pdf:FuzzOpen internal/cms:FuzzParse internal/cms:FuzzNormalizeBER
+           keystore:FuzzParseKeyFile verify:FuzzVerify signer:FuzzSign)
+fi
+for t in "${targets[@]}"; do
+  pkg=${t%%:*} name=${t##*:}
+  echo "fuzz: $pkg $name for $FUZZTIME"
+  go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=100x "./$pkg" 2>&1 | tail -n 3
+done
