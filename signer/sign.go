@@ -1,96 +1,33 @@
 package signer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"strconv"
 
-	"segel/internal/cms"
 	"segel/pdf"
 )
 
 // Sign reads the PDF in (of the given size), and writes it to out followed
 // by an incremental update holding one new signature. It calls
-// opts.Signer.Sign exactly once.
+// opts.Signer.Sign exactly once: it is [Prepare], one signature over
+// [Prepared.Digest], and [Prepared.Finish].
 func Sign(ctx context.Context, in io.ReaderAt, size int64, out Output, opts Options) (*Result, error) {
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
-	doc, err := pdf.Open(in, size, nil)
-	if err != nil {
-		return nil, fmt.Errorf("signer: %w", err)
-	}
-	p, err := plan(doc, &opts)
+	p, err := Prepare(ctx, in, size, out, opts)
 	if err != nil {
 		return nil, err
-	}
-	cmsOpts := cms.SignOptions{Signer: opts.Signer, Chain: opts.Chain, Hash: opts.Hash, PSS: opts.PSS}
-	maxSize, err := cms.MaxSize(cmsOpts)
-	if err != nil {
-		return nil, fmt.Errorf("signer: %w", err)
-	}
-	reserved := maxSize + 16
-	sigBody, contentsAt, rangeAt := sigDictionary(&opts, reserved)
-	p.upd.SetRaw(p.sigRef, sigBody)
-	w, err := p.upd.Write()
-	if err != nil {
-		return nil, fmt.Errorf("signer: %w", err)
-	}
-	upd := w.Bytes
-	bodyAt := w.Offsets[p.sigRef]
-	gapStart := bodyAt + contentsAt     // offset of '<' in upd
-	gapEnd := gapStart + 2 + 2*reserved // offset after '>'
-	br := [4]int64{0, size + int64(gapStart), size + int64(gapEnd), int64(len(upd) - gapEnd)}
-	writeByteRange(upd[bodyAt+rangeAt:], br)
-
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// Copy the input while hashing it.
-	h := opts.Hash.New()
-	bw := bufio.NewWriterSize(out, 1<<20)
-	if _, err := io.Copy(io.MultiWriter(bw, h), io.NewSectionReader(in, 0, size)); err != nil {
-		return nil, fmt.Errorf("signer: copy input: %w", err)
-	}
-	h.Write(upd[:gapStart])
-	h.Write(upd[gapEnd:])
-	digest := h.Sum(nil)
-	if _, err := bw.Write(upd); err != nil {
-		return nil, fmt.Errorf("signer: write update: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
-		return nil, fmt.Errorf("signer: write update: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sig, err := cms.SignDetached(digest, cmsOpts)
+	sig, err := opts.Signer.Sign(rand.Reader, p.Digest(), p.SignerOpts())
 	if err != nil {
-		return nil, fmt.Errorf("signer: %w", err)
+		return nil, fmt.Errorf("signer: the key could not sign: %w", err)
 	}
-	if len(sig) > reserved {
-		// Cannot happen when cms.MaxSize is an upper bound; refuse rather
-		// than sign twice.
-		return nil, fmt.Errorf("signer: internal error: CMS of %d bytes exceeds the %d reserved", len(sig), reserved)
-	}
-	hexSig := make([]byte, 2*reserved)
-	for i := range hexSig {
-		hexSig[i] = '0'
-	}
-	hex.Encode(hexSig, sig)
-	for i := 0; i < 2*len(sig); i++ {
-		if c := hexSig[i]; c >= 'a' && c <= 'f' {
-			hexSig[i] = c - 'a' + 'A'
-		}
-	}
-	if _, err := out.WriteAt(hexSig, size+int64(gapStart)+1); err != nil {
-		return nil, fmt.Errorf("signer: write signature: %w", err)
-	}
-	return &Result{Field: p.fieldName, ByteRange: br, Digest: digest, CMSSize: len(sig), Reserved: reserved, Size: size + int64(len(upd))}, nil
+	return p.Finish(sig)
 }
 
 const byteRangeWidth = 3 * 11
