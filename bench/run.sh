@@ -55,6 +55,7 @@ sign $s MB | mutool sign | mutool sign -s $K/signer.p12 -P bench -o $W/mutool-$s
 sign $s MB | podofosign | podofosign -in $in -out $W/podofo-$s.pdf -cert $K/signer-chain.pem -pkey $K/signer.key -digest SHA256 | rm -f $W/podofo-$s.pdf
 sign $s MB | digitorus/pdfsign | $B/pdfsign-sign $K/signer.key $K/signer-chain.pem $in $W/pdfsign-$s.pdf | rm -f $W/pdfsign-$s.pdf
 sign $s MB | floor: SHA-256 + copy | $B/sha256floor $in $W/floor-$s.pdf | rm -f $W/floor-$s.pdf
+sign $s MB | floor: SHA-256 + copy + fsync | SYNC=1 $B/sha256floor $in $W/floorsync-$s.pdf | rm -f $W/floorsync-$s.pdf
 verify $s MB | segel verify | $B/segel verify --trust $K/root.pem $W/v-$s.pdf >/dev/null
 verify $s MB | pdfsig | pdfsig -nssdir sql:$NSS $W/v-$s.pdf >/dev/null 2>&1
 verify $s MB | mutool sign -v | mutool sign -v $W/v-$s.pdf >/dev/null
