@@ -148,10 +148,15 @@ func findStartXref(r io.ReaderAt, size int64) (int64, error) {
 
 func (d *Document) readChain(off int64) error {
 	s := d.s
-	seen := map[int64]bool{}
+	seen := map[int64]bool{}   // offsets asked for
+	sectAt := map[int64]bool{} // offsets where sections were found
 	fallbacks := 0
+	guessed := false // off came from a repair, not from the file's own chain
 	for off >= 0 {
 		if seen[off] {
+			if guessed {
+				return nil // a repair led back into the chain: it ends here
+			}
 			return fmt.Errorf("pdf: %w: cross-reference sections /Prev loop at offset %d", ErrCycle, off)
 		}
 		seen[off] = true
@@ -172,11 +177,20 @@ func (d *Document) readChain(off int64) error {
 			if alt < 0 || seen[alt] {
 				return nil
 			}
-			off = alt
+			off, guessed = alt, true
 			continue
 		}
+		if sectAt[sec.offset] {
+			// Found at an offset already read (an offset near a section is
+			// resolved to it): the same section twice.
+			if guessed {
+				return nil
+			}
+			return fmt.Errorf("pdf: %w: cross-reference sections /Prev loop at offset %d", ErrCycle, sec.offset)
+		}
+		sectAt[sec.offset] = true
 		s.sections = append(s.sections, sec)
-		off = -1
+		off, guessed = -1, false
 		if p, ok := sec.trailer["Prev"].(Int); ok {
 			switch {
 			case int64(p) <= s.header:
@@ -185,7 +199,7 @@ func (d *Document) readChain(off int64) error {
 				if alt := d.previousStartXref(sec.offset); alt >= 0 && !seen[alt] && fallbacks < 16 {
 					fallbacks++
 					s.repairs = append(s.repairs, fmt.Sprintf("/Prev %d of the section at %d replaced by %d", p, sec.offset, alt))
-					off = alt
+					off, guessed = alt, true
 				}
 			case int64(p) >= s.size:
 				return malformed("/Prev %d points outside the file", p)

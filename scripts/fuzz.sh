@@ -14,5 +14,13 @@ fi
 for t in "${targets[@]}"; do
   pkg=${t%%:*} name=${t##*:}
   echo "fuzz: $pkg $name for $FUZZTIME"
-  go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=100x "./$pkg" 2>&1 | tail -n 3
+  log=$(mktemp)
+  if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=100x "./$pkg" >"$log" 2>&1; then
+    cat "$log"
+    echo "fuzz: $pkg $name failed; the input is in $pkg/testdata/fuzz/$name/ — commit it as a regression" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  tail -n 3 "$log"
+  rm -f "$log"
 done
