@@ -45,7 +45,8 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 		}
 	}
 	if perms, _ := doc.GetDict(cat["Perms"]); perms != nil && perms["DocMDP"] != nil {
-		if p := docMDPLevel(doc, perms["DocMDP"]); p == 1 {
+		certSig, _ := doc.GetDict(perms["DocMDP"])
+		if p := doc.DocMDPPermission(certSig); p == 1 {
 			return nil, fmt.Errorf("signer: %w", ErrNoChangesAllowed)
 		}
 		if o.Certify > 0 {
@@ -183,32 +184,6 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 		u.Set(catRef, newCat)
 	}
 	return p, nil
-}
-
-func docMDPLevel(doc *pdf.Document, sigObj pdf.Object) int {
-	sig, err := doc.GetDict(sigObj)
-	if err != nil || sig == nil {
-		return 0
-	}
-	refs, _ := doc.GetArray(sig["Reference"])
-	for _, r := range refs {
-		rd, _ := doc.GetDict(r)
-		if rd == nil {
-			continue
-		}
-		if tm, _ := rd["TransformMethod"].(pdf.Name); tm != "DocMDP" {
-			continue
-		}
-		params, _ := doc.GetDict(rd["TransformParams"])
-		if params == nil {
-			return 2
-		}
-		if p, ok := params["P"].(pdf.Int); ok && p >= 1 && p <= 3 {
-			return int(p)
-		}
-		return 2
-	}
-	return 0
 }
 
 func clone(d pdf.Dict) pdf.Dict {

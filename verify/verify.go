@@ -259,7 +259,7 @@ func (v *verifier) certification() (rev int, p int) {
 	if sig == nil {
 		return -1, 0
 	}
-	p = docMDPLevel(v.doc, sig)
+	p = v.doc.DocMDPPermission(sig)
 	if p == 0 {
 		p = 2
 	}
@@ -270,27 +270,6 @@ func (v *verifier) certification() (rev int, p int) {
 		rev = v.revisionEnding(int64(c) + int64(l))
 	}
 	return rev, p
-}
-
-func docMDPLevel(doc *pdf.Document, sig pdf.Dict) int {
-	refs, _ := doc.GetArray(sig["Reference"])
-	for _, r := range refs {
-		rd, _ := doc.GetDict(r)
-		if rd == nil {
-			continue
-		}
-		if tm, _ := rd["TransformMethod"].(pdf.Name); tm != "DocMDP" {
-			continue
-		}
-		params, _ := doc.GetDict(rd["TransformParams"])
-		if params != nil {
-			if p, ok := params["P"].(pdf.Int); ok && p >= 1 && p <= 3 {
-				return int(p)
-			}
-		}
-		return 2
-	}
-	return 0
 }
 
 func fieldLocks(doc *pdf.Document, sig pdf.Dict, field pdf.Dict) []FieldLock {
@@ -367,9 +346,9 @@ func (v *verifier) signature(f found, certRev, certP int) Signature {
 	switch {
 	case typ == "DocTimeStamp" || s.SubFilter == "ETSI.RFC3161":
 		s.Kind = "document-timestamp"
-	case docMDPLevel(f.view, d) > 0:
+	case f.view.DocMDPPermission(d) > 0:
 		s.Kind = "certification"
-		s.DocMDP = docMDPLevel(f.view, d)
+		s.DocMDP = f.view.DocMDPPermission(d)
 	default:
 		s.Kind = "approval"
 	}
