@@ -791,40 +791,34 @@ func (v *verifier) embeddedRevocation(sd *cms.SignedData, si *cms.SignerInfo, co
 // /DSS: its /OCSPs and /CRLs arrays and the /OCSP and /CRL arrays of the
 // /VRI entry of the signature whose /Contents is contents.
 func (v *verifier) dssRevocation(contents []byte) (ocsps, crls [][]byte) {
-	cat, err := v.doc.Catalog()
-	if err != nil {
-		return nil, nil
-	}
-	dss, _ := v.doc.GetDict(cat["DSS"])
-	if dss == nil {
-		return nil, nil
-	}
-	read := func(o pdf.Object, limit int64) [][]byte {
-		arr, _ := v.doc.GetArray(o)
-		var out [][]byte
-		for i, x := range arr {
-			if i >= maxRevocationItems {
-				break
-			}
-			if b, err := v.dssStream(x, limit); err == nil {
-				out = append(out, b)
-			}
+	dss := v.dssData()
+	ocsps = append(ocsps, dss.ocsps...)
+	crls = append(crls, dss.crls...)
+	for _, key := range vriKeys(contents) {
+		e, _ := v.doc.GetDict(dss.vri[pdf.Name(key)])
+		if e == nil {
+			continue
 		}
-		return out
-	}
-	ocsps = read(dss["OCSPs"], DefaultMaxOCSPSize)
-	crls = read(dss["CRLs"], DefaultMaxCRLSize)
-	if vri, _ := v.doc.GetDict(dss["VRI"]); vri != nil {
-		for _, key := range vriKeys(contents) {
-			e, _ := v.doc.GetDict(vri[pdf.Name(key)])
-			if e == nil {
-				continue
-			}
-			ocsps = append(ocsps, read(e["OCSP"], DefaultMaxOCSPSize)...)
-			crls = append(crls, read(e["CRL"], DefaultMaxCRLSize)...)
-		}
+		ocsps = append(ocsps, v.dssStreams(e["OCSP"], DefaultMaxOCSPSize)...)
+		crls = append(crls, v.dssStreams(e["CRL"], DefaultMaxCRLSize)...)
 	}
 	return ocsps, crls
+}
+
+// dssStreams reads the streams of the array o (at most
+// maxRevocationItems), skipping the ones that cannot be read.
+func (v *verifier) dssStreams(o pdf.Object, limit int64) [][]byte {
+	arr, _ := v.doc.GetArray(o)
+	var out [][]byte
+	for i, x := range arr {
+		if i >= maxRevocationItems {
+			break
+		}
+		if b, err := v.dssStream(x, limit); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // vriKeys returns the /VRI keys a signature may be filed under: the

@@ -8,12 +8,10 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"segel/internal/cms"
-	"segel/pdf"
 )
 
 var (
@@ -383,43 +381,7 @@ func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter *x509.Cer
 }
 
 // dssCerts returns the certificates of the catalog's /DSS.
-func (v *verifier) dssCerts() []*x509.Certificate {
-	cat, err := v.doc.Catalog()
-	if err != nil {
-		return nil
-	}
-	dss, _ := v.doc.GetDict(cat["DSS"])
-	if dss == nil {
-		return nil
-	}
-	arr, _ := v.doc.GetArray(dss["Certs"])
-	var out []*x509.Certificate
-	for i, o := range arr {
-		if i >= 1000 {
-			break
-		}
-		r, err := v.doc.Resolve(o)
-		if err != nil {
-			continue
-		}
-		st, ok := r.(*pdf.Stream)
-		if !ok {
-			continue
-		}
-		rd, err := v.doc.StreamReader(st)
-		if err != nil {
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(rd, 1<<20))
-		if err != nil {
-			continue
-		}
-		if c, err := x509.ParseCertificate(b); err == nil {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (v *verifier) dssCerts() []*x509.Certificate { return v.dssData().certs }
 
 func hashOf(h crypto.Hash, b []byte) []byte {
 	if h == crypto.SHA1 {

@@ -102,6 +102,8 @@ type verifier struct {
 	r    io.ReaderAt
 	size int64
 	revs []pdf.Revision
+	// dssCache is the /DSS content, read once (see dssData).
+	dssCache *dss
 }
 
 // found is a signature dictionary found in the form of some revision.
