@@ -154,19 +154,7 @@ func New(opts Options) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	rootTmpl := &x509.Certificate{
-		Subject: pkix.Name{
-			CommonName:   RootCommonName,
-			Organization: []string{opts.Organization},
-			Country:      []string{Country},
-		},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLen:            1,
-	}
+	rootTmpl := caTemplate(RootCommonName, opts.Organization, notBefore, notAfter, 1)
 	root, err := create(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
 	if err != nil {
 		return nil, fmt.Errorf("devca: root: %w", err)
@@ -176,20 +164,7 @@ func New(opts Options) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	interTmpl := &x509.Certificate{
-		Subject: pkix.Name{
-			CommonName:   IntermediateCommonName,
-			Organization: []string{opts.Organization},
-			Country:      []string{Country},
-		},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLen:            0,
-		MaxPathLenZero:        true,
-	}
+	interTmpl := caTemplate(IntermediateCommonName, opts.Organization, notBefore, notAfter, 0)
 	inter, err := create(interTmpl, root, interKey.Public(), rootKey)
 	if err != nil {
 		return nil, fmt.Errorf("devca: intermediate: %w", err)
@@ -202,6 +177,21 @@ func New(opts Options) (*CA, error) {
 		now:             opts.Now,
 		org:             opts.Organization,
 	}, nil
+}
+
+// caTemplate is a CA certificate template; pathLen 0 allows only leaves
+// below it.
+func caTemplate(cn, org string, notBefore, notAfter time.Time, pathLen int) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:               pkix.Name{CommonName: cn, Organization: []string{org}, Country: []string{Country}},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            pathLen,
+		MaxPathLenZero:        pathLen == 0,
+	}
 }
 
 // Now returns the reference time the CA was created with.
