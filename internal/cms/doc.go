@@ -16,6 +16,13 @@
 //     depth-limited converter before handing it to encoding/asn1, tolerates the
 //     zero padding of a PDF /Contents string, and enforces size limits.
 //
+// Two quirks of honest producers are read rather than refused, and
+// reported so that callers can warn: a SignerInfo digestAlgorithm that
+// names a signature or key algorithm (see [DigestSource]), and
+// certificates that crypto/x509 refuses only for the string types of their
+// names (see [ParseCertificate]; only the displayed text of those values
+// is approximate, everything else is parsed and checked as usual).
+//
 // Verification errors are typed so that callers can tell "cannot be
 // evaluated" ([ErrUnsupportedAlgorithm]) from "cryptographically wrong"
 // ([ErrSignatureInvalid], [ErrDigestMismatch],

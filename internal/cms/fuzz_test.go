@@ -3,6 +3,8 @@ package cms
 import (
 	"bytes"
 	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
 	"testing"
 )
 
@@ -45,7 +47,41 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	sip.sid = tlv(0x80, pki.leaf.SubjectKeyId)
 	sdp.signers = [][]byte{sip.encode()}
 	seeds = append(seeds, sdp.encode())
-	return seeds
+	return append(seeds, quirkSeeds(f)...)
+}
+
+// quirkSeeds are CMS blobs with the producer quirks the verifier accepts:
+// a signature OID as digestAlgorithm, rsaEncryption in both algorithm
+// fields, a signer certificate whose names crypto/x509 refuses, two
+// SignerInfos of one signer, and a detached-style CMS with eContent.
+func quirkSeeds(f *testing.F) [][]byte {
+	var seeds [][]byte
+	rsaPKI := newPKI(f, "rsa2048")
+	digest := digestOf(crypto.SHA256, []byte("fuzz"))
+	withNull := func(oid asn1.ObjectIdentifier) []byte { return derSequence(derOID(oid), derNull) }
+	for _, algs := range [][2][]byte{
+		{withNull(oidSHA256WithRSA), withNull(oidRSAEncryption)},
+		{withNull(oidRSAEncryption), withNull(oidRSAEncryption)},
+		{withNull(oidRSAEncryption), withNull(oidSHA256WithRSA)},
+	} {
+		sdp, _ := quirkSignerInfo(f, rsaPKI, crypto.SHA256, algs[0], algs[1], digest, false)
+		seeds = append(seeds, sdp.encode())
+	}
+	// Two different SignerInfos of one ECDSA signer (as podofosign writes),
+	// and the same with encapsulated content.
+	p256 := newPKI(f, "p256")
+	sdp, sip := quirkSignerInfo(f, p256, crypto.SHA256, derAlgID(oidSHA256), derAlgID(oidECDSAWithSHA256), digest, false)
+	first := sip.encode()
+	sip.sig = signRaw(f, p256.leafKey, crypto.SHA256, sip.signedAttrs, false)
+	sdp.signers = [][]byte{first, sip.encode()}
+	seeds = append(seeds, sdp.encode())
+	sdp.eContent = []byte("fuzz")
+	seeds = append(seeds, sdp.encode())
+	// A signer certificate with a PrintableString crypto/x509 refuses.
+	leaf := issueRaw(f, leafTemplate(quirkyName(tlv(asn1.TagPrintableString, []byte("Kepala_Dinas")))), p256.inter, p256.leafKey.Public(), p256.interKey)
+	sdp, _ = quirkSignerInfo(f, p256, crypto.SHA256, derAlgID(oidSHA256), derAlgID(oidECDSAWithSHA256), digest, false)
+	sdp.certs = [][]byte{leaf, p256.inter.Raw}
+	return append(seeds, sdp.encode())
 }
 
 // FuzzParse checks that Parse and the verification API never panic and that
@@ -86,6 +122,35 @@ func FuzzNormalizeBER(f *testing.F) {
 		again, n, ch, err := normalizeBER(out)
 		if err != nil || ch || n != len(out) || !bytes.Equal(again, out) {
 			t.Fatalf("output is not a fixed point: %v changed=%v", err, ch)
+		}
+	})
+}
+
+// FuzzParseCertificate checks the lenient certificate parser: it never
+// panics, keeps the input as Raw, reports quirks exactly when
+// crypto/x509 refuses the input, and never accepts what crypto/x509
+// refuses for reasons other than name values.
+func FuzzParseCertificate(f *testing.F) {
+	pki := newPKI(f, "p256")
+	f.Add(pki.leaf.Raw)
+	for _, nv := range nameValues {
+		f.Add(issueRaw(f, leafTemplate(quirkyName(nv.value)), pki.inter, pki.leafKey.Public(), pki.interKey))
+	}
+	f.Fuzz(func(t *testing.T, der []byte) {
+		cert, quirks, err := ParseCertificate(der)
+		_, strictErr := x509.ParseCertificate(der)
+		if err != nil {
+			if strictErr == nil {
+				t.Fatalf("refused what crypto/x509 accepts: %v", err)
+			}
+			return
+		}
+		if !bytes.Equal(cert.Raw, der) || !bytes.Contains(der, cert.RawTBSCertificate) ||
+			!bytes.Contains(cert.RawTBSCertificate, cert.RawIssuer) || !bytes.Contains(cert.RawTBSCertificate, cert.RawSubject) {
+			t.Fatal("raw encodings are not the input's")
+		}
+		if (len(quirks) > 0) != (strictErr != nil) {
+			t.Fatalf("%d quirks, crypto/x509: %v", len(quirks), strictErr)
 		}
 	})
 }

@@ -46,6 +46,7 @@ var (
 
 	oidRSAEncryption   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidSHA1WithRSA     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}
+	oidSHA1WithRSAOIW  = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 29}
 	oidSHA224WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 14}
 	oidSHA256WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
 	oidSHA384WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
@@ -131,6 +132,7 @@ var signatureOIDs = []struct {
 }{
 	{oidRSAEncryption, sigRSAPKCS1, 0},
 	{oidSHA1WithRSA, sigRSAPKCS1, crypto.SHA1},
+	{oidSHA1WithRSAOIW, sigRSAPKCS1, crypto.SHA1},
 	{oidSHA224WithRSA, sigRSAPKCS1, crypto.SHA224},
 	{oidSHA256WithRSA, sigRSAPKCS1, crypto.SHA256},
 	{oidSHA384WithRSA, sigRSAPKCS1, crypto.SHA384},
@@ -160,4 +162,39 @@ func signatureKind(oid asn1.ObjectIdentifier) (sigKind, crypto.Hash) {
 		}
 	}
 	return sigUnknown, 0
+}
+
+// algorithmNames are the conventional names of the OIDs this package
+// knows, for messages.
+var algorithmNames = []struct {
+	oid  asn1.ObjectIdentifier
+	name string
+}{
+	{oidSHA1, "sha1"}, {oidSHA224, "sha224"}, {oidSHA256, "sha256"}, {oidSHA384, "sha384"},
+	{oidSHA512, "sha512"}, {oidSHA512_224, "sha512-224"}, {oidSHA512_256, "sha512-256"},
+	{oidSHA3_224, "sha3-224"}, {oidSHA3_256, "sha3-256"}, {oidSHA3_384, "sha3-384"}, {oidSHA3_512, "sha3-512"},
+	{oidRSAEncryption, "rsaEncryption"}, {oidSHA1WithRSA, "sha1WithRSAEncryption"},
+	{oidSHA1WithRSAOIW, "sha1WithRSASignature (OIW)"}, {oidSHA224WithRSA, "sha224WithRSAEncryption"},
+	{oidSHA256WithRSA, "sha256WithRSAEncryption"}, {oidSHA384WithRSA, "sha384WithRSAEncryption"},
+	{oidSHA512WithRSA, "sha512WithRSAEncryption"}, {oidSHA3_224WithRSA, "id-rsassa-pkcs1-v1_5-with-sha3-224"},
+	{oidSHA3_256WithRSA, "id-rsassa-pkcs1-v1_5-with-sha3-256"}, {oidSHA3_384WithRSA, "id-rsassa-pkcs1-v1_5-with-sha3-384"},
+	{oidSHA3_512WithRSA, "id-rsassa-pkcs1-v1_5-with-sha3-512"}, {oidRSAPSS, "id-RSASSA-PSS"},
+	{oidECPublicKey, "id-ecPublicKey"}, {oidECDSAWithSHA1, "ecdsa-with-SHA1"}, {oidECDSAWithSHA224, "ecdsa-with-SHA224"},
+	{oidECDSAWithSHA256, "ecdsa-with-SHA256"}, {oidECDSAWithSHA384, "ecdsa-with-SHA384"},
+	{oidECDSAWithSHA512, "ecdsa-with-SHA512"}, {oidECDSAWithSHA3_224, "id-ecdsa-with-sha3-224"},
+	{oidECDSAWithSHA3_256, "id-ecdsa-with-sha3-256"}, {oidECDSAWithSHA3_384, "id-ecdsa-with-sha3-384"},
+	{oidECDSAWithSHA3_512, "id-ecdsa-with-sha3-512"}, {oidEd25519, "id-Ed25519"},
+}
+
+// AlgorithmName returns the conventional name of a digest, signature or
+// key algorithm OID followed by the OID in parentheses, for example
+// "sha256WithRSAEncryption (1.2.840.113549.1.1.11)", or only the dotted
+// OID when the package does not know it.
+func AlgorithmName(oid asn1.ObjectIdentifier) string {
+	for _, a := range algorithmNames {
+		if a.oid.Equal(oid) {
+			return a.name + " (" + oid.String() + ")"
+		}
+	}
+	return oid.String()
 }

@@ -44,6 +44,10 @@ type SignedData struct {
 	// field that could not be used (unparseable certificate or a
 	// non-certificate choice such as an attribute certificate).
 	CertificateErrors []error
+	// LenientCertificates lists the certificates that crypto/x509 refuses
+	// for the string types of their names and that [ParseCertificate]
+	// read anyway; they are also in Certificates.
+	LenientCertificates []LenientCertificate
 	// CRLs holds the raw DER of each entry of the crls field
 	// (RevocationInfoChoice), unparsed.
 	CRLs [][]byte
@@ -107,10 +111,15 @@ type SignerInfo struct {
 	SubjectKeyID []byte
 
 	// DigestAlgorithm is the digest algorithm, or 0 when it is unknown or
-	// unavailable (see DigestAlgorithmOID).
+	// unavailable (see DigestAlgorithmOID). When digestAlgorithm names a
+	// signature or key algorithm instead, it is the hash taken from where
+	// DigestSource says.
 	DigestAlgorithm crypto.Hash
 	// DigestAlgorithmOID is the digestAlgorithm OID as written.
 	DigestAlgorithmOID asn1.ObjectIdentifier
+	// DigestSource says where DigestAlgorithm comes from: DigestFromField
+	// unless digestAlgorithm names a signature or key algorithm.
+	DigestSource DigestSource
 	// SignatureAlgorithm is the signatureAlgorithm as written.
 	SignatureAlgorithm pkix.AlgorithmIdentifier
 	// Signature is the signature value.
@@ -399,10 +408,13 @@ func (sd *SignedData) parseCertificates(b []byte) error {
 				fmt.Errorf("cms: certificate %d: unsupported CertificateChoices [%d]", i, c.Tag))
 			continue
 		}
-		cert, err := x509.ParseCertificate(c.FullBytes)
+		cert, quirks, err := ParseCertificate(c.FullBytes)
 		if err != nil {
 			sd.CertificateErrors = append(sd.CertificateErrors, fmt.Errorf("cms: certificate %d: %w", i, err))
 			continue
+		}
+		if len(quirks) > 0 {
+			sd.LenientCertificates = append(sd.LenientCertificates, LenientCertificate{Index: i, Certificate: cert, Quirks: quirks})
 		}
 		sd.Certificates = append(sd.Certificates, cert)
 	}
@@ -487,6 +499,7 @@ func parseSignerInfo(rv asn1.RawValue) (*SignerInfo, error) {
 		return nil, malformed("SignerInfo signature is not an OCTET STRING")
 	}
 	si.Signature = f[i+1].Bytes
+	si.resolveDigest()
 	i += 2
 	if i < len(f) {
 		if !isContext(f[i], 1, true) {

@@ -283,6 +283,7 @@ func exercise(t testing.TB, b, digest []byte) {
 			_ = si.CheckDigest(digestOf(si.DigestAlgorithm, sd.EContent))
 		}
 		if cert != nil {
+			_ = si.ResolveDigestAlgorithm(cert)
 			_ = si.VerifySignature(cert, digest)
 			_ = si.CheckSigningCertificate(cert)
 		}
