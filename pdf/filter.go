@@ -37,6 +37,19 @@ func (d *Document) StreamReader(st *Stream) (io.Reader, error) {
 			} else if pr != nil {
 				r = pr
 			}
+		case "LZWDecode", "LZW":
+			early := true
+			if v, ok := f.parms["EarlyChange"].(Int); ok && v == 0 {
+				early = false
+			}
+			r = newLZW(r, early)
+			if pr, err := predictor(r, f.parms); err != nil {
+				return nil, err
+			} else if pr != nil {
+				r = pr
+			}
+		case "RunLengthDecode", "RL":
+			r = &runLength{r: bufio.NewReader(r)}
 		case "ASCIIHexDecode", "AHx":
 			r = hex.NewDecoder(&hexFilter{r: bufio.NewReader(r)})
 		case "ASCII85Decode", "A85":

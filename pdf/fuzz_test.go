@@ -115,7 +115,7 @@ func fuzzDocument(t *testing.T, d *Document, b []byte) {
 			}
 		}
 	}
-	d.Repairs()
+	d.Issues()
 
 	// An update appended to any file that opens must open again, with one
 	// more revision that holds what was written.

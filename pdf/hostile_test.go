@@ -349,7 +349,7 @@ func signatureDict(t *testing.T, d *pdf.Document) pdf.Dict {
 func walkAll(d *pdf.Document) {
 	d.Pages()
 	d.Fields()
-	d.Repairs()
+	d.Issues()
 	for _, r := range d.Revisions() {
 		v, err := d.Revision(r.Index)
 		if err != nil {

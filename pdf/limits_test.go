@@ -417,19 +417,21 @@ func TestFieldCycles(t *testing.T) {
 		objs []string
 		want error
 	}{
+		// A node met again is visited once (some producers list a field
+		// twice); a cycle therefore ends without an error.
 		{"field whose Kids contain itself", []string{
 			"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page >>",
 			"<< /T (a) /FT /Tx /Kids [4 0 R] >>",
-		}, ErrCycle},
+		}, nil},
 		{"two fields that are each other's kid", []string{
 			"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page >>",
 			"<< /T (a) /Kids [5 0 R] >>",
 			"<< /T (b) /Kids [4 0 R] >>",
-		}, ErrCycle},
+		}, nil},
 		{"AcroForm that refers to itself", []string{
 			"<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -445,7 +447,7 @@ func TestFieldCycles(t *testing.T) {
 		}
 		w.xref(nums, true, fmt.Sprintf("/Size %d /Root 1 0 R", len(nums)+1))
 		d := open(t, w.bytes(), nil)
-		if _, err := d.Fields(); !errors.Is(err, c.want) {
+		if _, err := d.Fields(); (c.want == nil && err != nil) || (c.want != nil && !errors.Is(err, c.want)) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
@@ -766,7 +768,7 @@ func TestStartxref(t *testing.T) {
 	if err != nil {
 		t.Fatalf("startxref 3 bytes early: %v", err)
 	}
-	if len(d.Repairs()) == 0 {
+	if len(d.Issues()) == 0 {
 		t.Error("no repair reported for a wrong startxref")
 	}
 }
@@ -865,7 +867,7 @@ func walk(d *Document) {
 	d.Pages()
 	d.Fields()
 	d.Catalog()
-	d.Repairs()
+	d.Issues()
 	for _, r := range d.Revisions() {
 		v, err := d.Revision(r.Index)
 		if err != nil {

@@ -84,7 +84,8 @@ type Field struct {
 }
 
 // Fields returns the terminal fields of the document's AcroForm, in tree
-// order. A document without a form has no fields.
+// order, each once (a node listed twice in the tree is visited once). A
+// document without a form has no fields.
 func (d *Document) Fields() ([]Field, error) {
 	cat, err := d.Catalog()
 	if err != nil {
@@ -110,7 +111,9 @@ func (d *Document) Fields() ([]Field, error) {
 			return nil // fields must be indirect; skip others
 		}
 		if seen[ref] {
-			return fmt.Errorf("pdf: %w: form field %v appears twice", ErrCycle, ref)
+			// A field listed twice (in /Fields and as a kid, or under two
+			// parents) is one field: some producers write such trees.
+			return nil
 		}
 		seen[ref] = true
 		fd, err := d.GetDict(ref)

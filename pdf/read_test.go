@@ -46,8 +46,8 @@ func TestReadSamples(t *testing.T) {
 			if d.Size() != int64(len(b)) {
 				t.Errorf("Size = %d", d.Size())
 			}
-			if len(d.Repairs()) != 0 {
-				t.Errorf("a well-formed sample needed repairs: %v", d.Repairs())
+			if len(d.Issues()) != 0 {
+				t.Errorf("a well-formed sample needed repairs: %v", d.Issues())
 			}
 			if d.XRefStream() != s.xrefStm {
 				t.Errorf("XRefStream = %v, want %v", d.XRefStream(), s.xrefStm)
