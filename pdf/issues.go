@@ -220,14 +220,3 @@ func (s *shared) ioFail(err error) error {
 
 func issueDetail(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
-// Repairs returns the details of every recorded issue.
-//
-// Deprecated: use Issues, which says which revision each concerns and
-// whether it is ambiguous.
-func (d *Document) Repairs() []string {
-	var out []string
-	for _, is := range d.Issues() {
-		out = append(out, is.Detail)
-	}
-	return out
-}

@@ -1,6 +1,14 @@
 package verify
 
-import "time"
+import (
+	"time"
+
+	"segel/verify/internal/changes"
+)
+
+// Change is one difference between a signed revision and a later one, as
+// the modification analysis judged it.
+type Change = changes.Change
 
 // Indications, as in ETSI EN 319 102-1 and EU DSS.
 const (
@@ -69,11 +77,21 @@ type Signature struct {
 	// Trusted: a chain from the signer certificate to a trust root exists.
 	Trusted bool `json:"trusted"`
 
-	Coverage     string   `json:"coverage"`
-	ByteRange    []int64  `json:"byte_range,omitempty"`
-	Revision     int      `json:"revision"`
-	Modification string   `json:"modification"`
-	Changes      []Change `json:"changes,omitempty"`
+	Coverage  string  `json:"coverage"`
+	ByteRange []int64 `json:"byte_range,omitempty"`
+	// Revision is the revision the signature covers, counted from 0 (the
+	// original file); -1 when its byte range ends at no revision.
+	Revision int `json:"revision"`
+	// Modification is "none", "allowed" or "disallowed": what changed after
+	// the signature, judged by the rules of docs/verify-policy.md.
+	Modification string `json:"modification"`
+	// ModificationReason is the first change that is not allowed.
+	ModificationReason string   `json:"modification_reason,omitempty"`
+	Changes            []Change `json:"changes,omitempty"`
+	// Orphan: no signature field of any revision has this signature as its
+	// value. Viewers do not show it; it is reported but does not decide the
+	// file's indication.
+	Orphan bool `json:"orphan,omitempty"`
 
 	// ClaimedTime is the /M entry (or CMS signing time): shown, never trusted.
 	ClaimedTime *time.Time `json:"claimed_time,omitempty"`
@@ -126,8 +144,15 @@ func (s *Signature) fail(ind, sub, msg string) {
 func (s *Signature) warn(msg string) { s.Warnings = append(s.Warnings, msg) }
 
 // conclude sets the file's indication from its signatures: the worst one.
+// Orphan signatures are reported but do not count.
 func (r *Report) conclude() {
-	if len(r.Signatures) == 0 {
+	counted := 0
+	for _, s := range r.Signatures {
+		if !s.Orphan {
+			counted++
+		}
+	}
+	if counted == 0 {
 		if r.Indication == "" {
 			r.Indication = NoSignatureFound
 		}
@@ -135,7 +160,7 @@ func (r *Report) conclude() {
 	}
 	r.Indication, r.SubIndication = TotalPassed, ""
 	for _, s := range r.Signatures {
-		if rank(s.Indication) > rank(r.Indication) {
+		if !s.Orphan && rank(s.Indication) > rank(r.Indication) {
 			r.Indication, r.SubIndication = s.Indication, s.SubIndication
 		}
 	}

@@ -787,38 +787,20 @@ func (v *verifier) embeddedRevocation(sd *cms.SignedData, si *cms.SignerInfo, co
 	return d
 }
 
-// dssRevocation returns the DER OCSP responses and CRLs of the catalog's
-// /DSS: its /OCSPs and /CRLs arrays and the /OCSP and /CRL arrays of the
-// /VRI entry of the signature whose /Contents is contents.
+// dssRevocation returns the DER OCSP responses and CRLs of the document
+// security store (of every revision): its /OCSPs and /CRLs and those of
+// the /VRI entry of the signature whose /Contents is contents.
 func (v *verifier) dssRevocation(contents []byte) (ocsps, crls [][]byte) {
 	dss := v.dssData()
 	ocsps = append(ocsps, dss.ocsps...)
 	crls = append(crls, dss.crls...)
 	for _, key := range vriKeys(contents) {
-		e, _ := v.doc.GetDict(dss.vri[pdf.Name(key)])
-		if e == nil {
-			continue
+		if e := dss.vri[key]; e != nil {
+			ocsps = append(ocsps, e.ocsps...)
+			crls = append(crls, e.crls...)
 		}
-		ocsps = append(ocsps, v.dssStreams(e["OCSP"], DefaultMaxOCSPSize)...)
-		crls = append(crls, v.dssStreams(e["CRL"], DefaultMaxCRLSize)...)
 	}
 	return ocsps, crls
-}
-
-// dssStreams reads the streams of the array o (at most
-// maxRevocationItems), skipping the ones that cannot be read.
-func (v *verifier) dssStreams(o pdf.Object, limit int64) [][]byte {
-	arr, _ := v.doc.GetArray(o)
-	var out [][]byte
-	for i, x := range arr {
-		if i >= maxRevocationItems {
-			break
-		}
-		if b, err := v.dssStream(x, limit); err == nil {
-			out = append(out, b)
-		}
-	}
-	return out
 }
 
 // vriKeys returns the /VRI keys a signature may be filed under: the
@@ -835,9 +817,10 @@ func vriKeys(contents []byte) []string {
 	return keys
 }
 
-// dssStream reads the decoded bytes of the stream o, at most limit.
-func (v *verifier) dssStream(o pdf.Object, limit int64) ([]byte, error) {
-	r, err := v.doc.Resolve(o)
+// dssStreamIn reads the decoded bytes of the stream o of view, at most
+// limit.
+func dssStreamIn(view *pdf.Document, o pdf.Object, limit int64) ([]byte, error) {
+	r, err := view.Resolve(o)
 	if err != nil {
 		return nil, err
 	}
@@ -845,7 +828,7 @@ func (v *verifier) dssStream(o pdf.Object, limit int64) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("not a stream")
 	}
-	rd, err := v.doc.StreamReader(st)
+	rd, err := view.StreamReader(st)
 	if err != nil {
 		return nil, err
 	}

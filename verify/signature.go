@@ -20,10 +20,16 @@ var (
 	oidEKUAdobeAuthDocs = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 5}
 )
 
-// checkCMS verifies the CMS in contents over the byte ranges.
+// checkCMS verifies the signature in contents over the byte ranges: a CMS
+// SignedData, or for adbe.x509.rsa_sha1 a bare PKCS#1 signature (see
+// checkX509RSASHA1).
 func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 	if len(bytes.Trim(contents, "\x00")) == 0 {
 		s.fail(TotalFailed, FormatFailure, "/Contents is empty: the signature placeholder was never filled")
+		return
+	}
+	if s.SubFilter == subFilterX509RSASHA1 {
+		v.checkX509RSASHA1(s, ranges, contents)
 		return
 	}
 	sd, err := cms.Parse(contents)
@@ -41,34 +47,32 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 		s.fail(TotalFailed, FormatFailure, "the CMS signature cannot be parsed: "+err.Error())
 		return
 	}
-	if len(sd.Signers) != 1 {
-		// ISO 32000 allows one signer. PoDoFo's podofosign writes the same
-		// SignerInfo twice; accept exact duplicates with a warning.
-		if len(sd.Signers) == 0 || !duplicateSigners(sd.Signers) {
-			s.fail(TotalFailed, FormatFailure, fmt.Sprintf("the CMS has %d signers; a PDF signature has exactly one", len(sd.Signers)))
-			return
-		}
-		s.warn(fmt.Sprintf("the CMS repeats the same SignerInfo %d times (ISO 32000 allows one)", len(sd.Signers)))
-	}
-	si := sd.Signers[0]
-	if si.DigestAlgorithm == 0 || !si.DigestAlgorithm.Available() {
-		s.fail(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("digest algorithm %v is not supported", si.DigestAlgorithmOID))
+	signers, ok := v.oneSigner(s, sd)
+	if !ok {
 		return
 	}
-	s.DigestAlgorithm = hashName(si.DigestAlgorithm)
-	s.SignatureAlgorithm = sigAlgName(si.SignatureAlgorithm.Algorithm)
+	for _, l := range sd.LenientCertificates {
+		s.warn(lenientWarning(l))
+	}
+	si := sd.Signers[0]
+	rangeDigests := map[crypto.Hash][]byte{}
 	rangeDigest := func(h crypto.Hash) ([]byte, bool) {
+		if d, ok := rangeDigests[h]; ok {
+			return d, true
+		}
 		d, err := v.hashRanges(h, ranges)
 		if err != nil {
 			s.fail(Indeterminate, CryptoConstraintsFailure, "cannot hash the signed bytes: "+err.Error())
 			return nil, false
 		}
+		rangeDigests[h] = d
 		return d, true
 	}
 
-	// signedDigest is what the CMS signature covers (through its
-	// messageDigest attribute, or directly without signed attributes).
-	var signedDigest []byte
+	// contentDigest returns, for a SignerInfo's digest algorithm, the
+	// digest its signature covers (through its messageDigest attribute, or
+	// directly without signed attributes).
+	var contentDigest func(h crypto.Hash) ([]byte, bool)
 	switch s.SubFilter {
 	case "ETSI.RFC3161":
 		if !sd.EContentType.Equal(oidTSTInfo) {
@@ -96,7 +100,7 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 		s.Intact = true
 		gt := tst.GenTime
 		s.ClaimedTime = &gt
-		signedDigest = hashOf(si.DigestAlgorithm, sd.EContent)
+		contentDigest = func(h crypto.Hash) ([]byte, bool) { return hashOf(h, sd.EContent), true }
 	case "adbe.pkcs7.sha1":
 		d, ok := rangeDigest(crypto.SHA1)
 		if !ok {
@@ -107,55 +111,55 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 			return
 		}
 		s.Intact = true
-		signedDigest = hashOf(si.DigestAlgorithm, sd.EContent)
+		contentDigest = func(h crypto.Hash) ([]byte, bool) { return hashOf(h, sd.EContent), true }
 	default:
-		if sd.EContent != nil {
-			s.fail(TotalFailed, FormatFailure, "a detached signature whose CMS encapsulates content")
+		checked := false
+		contentDigest = func(h crypto.Hash) ([]byte, bool) {
+			d, ok := rangeDigest(h)
+			if !ok || sd.EContent == nil || checked {
+				return d, ok
+			}
+			// A detached signature whose CMS also encapsulates content:
+			// the CMS signs that content, so it signs this document only
+			// when that content is the signed bytes themselves.
+			n := ranges[0][1] - ranges[0][0] + ranges[1][1] - ranges[1][0]
+			if int64(len(sd.EContent)) != n || !bytes.Equal(hashOf(h, sd.EContent), d) {
+				s.fail(TotalFailed, FormatFailure, fmt.Sprintf("a detached signature whose CMS also encapsulates content, and that content (%d bytes) is not the signed byte range (%d bytes): such a CMS signs its own content, not this document", len(sd.EContent), n))
+				return nil, false
+			}
+			checked = true
+			s.warn(fmt.Sprintf("the detached signature's CMS also encapsulates the signed bytes (%d bytes, identical to the byte range); it was judged on the byte range", n))
+			return d, true
+		}
+	}
+
+	// Every SignerInfo must be intact, then every one must verify.
+	intact := true
+	for i, x := range signers {
+		if !v.checkSignerDigest(s, sd, x, i, len(signers), contentDigest) {
 			return
 		}
-		d, ok := rangeDigest(si.DigestAlgorithm)
+		intact = intact && x.HasSignedAttributes
+	}
+	if s.SubFilter != "ETSI.RFC3161" && s.SubFilter != "adbe.pkcs7.sha1" {
+		s.Intact = intact // without attributes, intact == valid
+	}
+	var cert *x509.Certificate
+	for i, x := range signers {
+		c, ok := v.checkSignerValue(s, sd, x, contentDigest)
 		if !ok {
 			return
 		}
-		signedDigest = d
-	}
-	if err := si.CheckDigest(signedDigest); err != nil {
-		switch {
-		case errors.Is(err, cms.ErrDigestMismatch):
-			s.fail(TotalFailed, HashFailure, "the signed bytes were changed: their digest does not match the signature's")
-		default:
-			s.fail(TotalFailed, FormatFailure, "the CMS signed attributes are not usable: "+err.Error())
+		if i == 0 {
+			cert = c
 		}
-		return
 	}
-	if s.SubFilter != "ETSI.RFC3161" && s.SubFilter != "adbe.pkcs7.sha1" {
-		s.Intact = si.HasSignedAttributes // without attributes, intact == valid
-	}
-	cert, err := sd.SignerCertificate(si)
-	if err != nil {
-		if len(sd.CertificateErrors) > 0 {
-			s.fail(Indeterminate, CryptoConstraintsFailure, "the signer's certificate cannot be used: "+sd.CertificateErrors[0].Error())
+	s.Valid, s.Intact = true, true
+	for _, x := range signers {
+		if err := x.CheckSigningCertificate(cert); err != nil {
+			s.fail(Indeterminate, NoSigningCertificateFound, "the signing-certificate attribute names another certificate")
 			return
 		}
-		s.fail(Indeterminate, NoSigningCertificateFound, "the signer's certificate is not in the CMS")
-		return
-	}
-	s.Signer = cert.Subject.String()
-	if err := si.VerifySignature(cert, signedDigest); err != nil {
-		if errors.Is(err, cms.ErrUnsupportedAlgorithm) {
-			s.fail(Indeterminate, CryptoConstraintsFailure, "cannot check the signature value: "+err.Error())
-		} else {
-			s.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the signer's certificate")
-		}
-		return
-	}
-	s.Valid = true
-	if !si.HasSignedAttributes {
-		s.Intact = true
-	}
-	if err := si.CheckSigningCertificate(cert); err != nil {
-		s.fail(Indeterminate, NoSigningCertificateFound, "the signing-certificate attribute names another certificate")
-		return
 	}
 
 	// PAdES baseline requirements, as warnings.
@@ -181,14 +185,18 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 	for _, c := range v.dssCerts() {
 		intermediates.AddCert(c)
 	}
-	for i, tok := range si.TimestampTokens {
-		t, err := v.checkSignatureTimestamp(tok, si.Signature, intermediates)
-		if err != nil {
-			s.warn(fmt.Sprintf("signature timestamp %d ignored: %v", i+1, err))
-			continue
-		}
-		if s.TimestampTime == nil || t.Before(*s.TimestampTime) {
-			s.TimestampTime = &t
+	n := 0
+	for _, x := range signers {
+		for _, tok := range x.TimestampTokens {
+			n++
+			t, err := v.checkSignatureTimestamp(tok, x.Signature, intermediates)
+			if err != nil {
+				s.warn(fmt.Sprintf("signature timestamp %d ignored: %v", n, err))
+				continue
+			}
+			if s.TimestampTime == nil || t.Before(*s.TimestampTime) {
+				s.TimestampTime = &t
+			}
 		}
 	}
 	if s.TimestampTime != nil && s.Level == "B-B" {
@@ -211,6 +219,150 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 	if s.Level == "B-T" && leafInDSS {
 		s.Level = "B-LT"
 	}
+}
+
+// oneSigner checks that the CMS has one signer. ISO 32000 allows one
+// SignerInfo; PoDoFo's podofosign writes two for one signer: identical ones
+// with an RSA key, and two different ones with an ECDSA key (ECDSA is
+// randomised and podofosign signs twice). Several SignerInfos are
+// accepted, with a warning, when they all identify one and the same
+// certificate; each is then verified on its own (see checkCMS). It returns
+// the SignerInfos to verify: one of exact duplicates, else all.
+func (v *verifier) oneSigner(s *Signature, sd *cms.SignedData) ([]*cms.SignerInfo, bool) {
+	n := len(sd.Signers)
+	switch {
+	case n == 1:
+		return sd.Signers, true
+	case n == 0:
+		s.fail(TotalFailed, FormatFailure, "the CMS has 0 signers; a PDF signature has exactly one")
+		return nil, false
+	case duplicateSigners(sd.Signers):
+		s.warn(fmt.Sprintf("the CMS repeats the same SignerInfo %d times (ISO 32000 allows one)", n))
+		return sd.Signers[:1], true
+	}
+	first, err := sd.SignerCertificate(sd.Signers[0])
+	for _, x := range sd.Signers[1:] {
+		if err != nil {
+			break
+		}
+		var c *x509.Certificate
+		if c, err = sd.SignerCertificate(x); err == nil && !c.Equal(first) {
+			err = errors.New("another certificate")
+		}
+	}
+	if err != nil {
+		s.fail(TotalFailed, FormatFailure, fmt.Sprintf("the CMS has %d SignerInfos that are not all of one signer certificate; a PDF signature has exactly one signer", n))
+		return nil, false
+	}
+	s.warn(fmt.Sprintf("the CMS holds %d different SignerInfos of the same signer certificate (as podofosign writes); each was verified on its own, but ISO 32000 allows one", n))
+	return sd.Signers, true
+}
+
+// checkSignerDigest determines the digest algorithm of si (SignerInfo i of
+// the n verified) and checks its signed attributes against the digest of
+// the signed content.
+func (v *verifier) checkSignerDigest(s *Signature, sd *cms.SignedData, si *cms.SignerInfo, i, n int, contentDigest func(crypto.Hash) ([]byte, bool)) bool {
+	if si.DigestAlgorithm == 0 && si.DigestSource == cms.DigestFromSignatureValue {
+		cert, err := sd.SignerCertificate(si)
+		if err != nil {
+			s.fail(Indeterminate, NoSigningCertificateFound, fmt.Sprintf("the digest algorithm %s names no hash, and the signer's certificate, needed to read it from the signature value, is not in the CMS", cms.AlgorithmName(si.DigestAlgorithmOID)))
+			return false
+		}
+		if err := si.ResolveDigestAlgorithm(cert); err != nil {
+			if errors.Is(err, cms.ErrSignatureInvalid) {
+				s.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the signer's certificate")
+			} else {
+				s.fail(Indeterminate, CryptoConstraintsFailure, "cannot read the digest algorithm from the signature value: "+err.Error())
+			}
+			return false
+		}
+	}
+	if si.DigestAlgorithm == 0 || !si.DigestAlgorithm.Available() {
+		s.fail(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("digest algorithm %v is not supported", si.DigestAlgorithmOID))
+		return false
+	}
+	if i == 0 {
+		s.DigestAlgorithm = hashName(si.DigestAlgorithm)
+		s.SignatureAlgorithm = sigAlgName(si.SignatureAlgorithm.Algorithm)
+	}
+	if w := digestSourceWarning(si); w != "" {
+		if n > 1 {
+			w = fmt.Sprintf("SignerInfo %d: %s", i+1, w)
+		}
+		s.warn(w)
+	}
+	d, ok := contentDigest(si.DigestAlgorithm)
+	if !ok {
+		return false
+	}
+	if err := si.CheckDigest(d); err != nil {
+		switch {
+		case errors.Is(err, cms.ErrDigestMismatch):
+			s.fail(TotalFailed, HashFailure, "the signed bytes were changed: their digest does not match the signature's")
+		default:
+			s.fail(TotalFailed, FormatFailure, "the CMS signed attributes are not usable: "+err.Error())
+		}
+		return false
+	}
+	return true
+}
+
+// checkSignerValue finds si's certificate and verifies its signature value.
+func (v *verifier) checkSignerValue(s *Signature, sd *cms.SignedData, si *cms.SignerInfo, contentDigest func(crypto.Hash) ([]byte, bool)) (*x509.Certificate, bool) {
+	cert, err := sd.SignerCertificate(si)
+	if err != nil {
+		if len(sd.CertificateErrors) > 0 {
+			s.fail(Indeterminate, CryptoConstraintsFailure, "the signer's certificate cannot be used: "+sd.CertificateErrors[0].Error())
+			return nil, false
+		}
+		s.fail(Indeterminate, NoSigningCertificateFound, "the signer's certificate is not in the CMS")
+		return nil, false
+	}
+	if s.Signer == "" {
+		s.Signer = cert.Subject.String()
+	}
+	d, ok := contentDigest(si.DigestAlgorithm)
+	if !ok {
+		return nil, false
+	}
+	if err := si.VerifySignature(cert, d); err != nil {
+		if errors.Is(err, cms.ErrUnsupportedAlgorithm) {
+			s.fail(Indeterminate, CryptoConstraintsFailure, "cannot check the signature value: "+err.Error())
+		} else {
+			s.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the signer's certificate")
+		}
+		return nil, false
+	}
+	return cert, true
+}
+
+// digestSourceWarning describes a digestAlgorithm that is not a digest
+// algorithm, or returns "".
+func digestSourceWarning(si *cms.SignerInfo) string {
+	h := hashName(si.DigestAlgorithm)
+	switch si.DigestSource {
+	case cms.DigestFromSignatureOID:
+		return fmt.Sprintf("the SignerInfo's digestAlgorithm is %s, a signature algorithm rather than a digest algorithm; it was read as its hash, %s",
+			cms.AlgorithmName(si.DigestAlgorithmOID), h)
+	case cms.DigestFromSignatureAlgorithm:
+		return fmt.Sprintf("the SignerInfo's digestAlgorithm is %s, a key algorithm rather than a digest algorithm; %s, named by the signatureAlgorithm %s, was used",
+			cms.AlgorithmName(si.DigestAlgorithmOID), h, cms.AlgorithmName(si.SignatureAlgorithm.Algorithm))
+	case cms.DigestFromSignatureValue:
+		return fmt.Sprintf("the SignerInfo's digestAlgorithm and signatureAlgorithm are both %s, which names no digest; %s was read from the DigestInfo inside the RSA signature value",
+			cms.AlgorithmName(si.DigestAlgorithmOID), h)
+	}
+	return ""
+}
+
+// lenientWarning describes a certificate read with cms.ParseCertificate's
+// name re-encoding.
+func lenientWarning(l cms.LenientCertificate) string {
+	q := make([]string, len(l.Quirks))
+	for i, x := range l.Quirks {
+		q[i] = x.String()
+	}
+	return fmt.Sprintf("certificate %d of the CMS (%s) is refused by Go's crypto/x509 and was read leniently: %s; its key, validity and extensions were parsed as usual and its names are compared only as the bytes written, but the name shown is approximate",
+		l.Index+1, l.Certificate.Subject.String(), strings.Join(q, "; "))
 }
 
 // duplicateSigners reports whether every SignerInfo is the same signer
@@ -352,6 +504,11 @@ func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter *x509.Cer
 		return time.Time{}, errors.New("its message imprint is not the hash of this signature")
 	}
 	si := sd.Signers[0]
+	if si.DigestSource == cms.DigestFromSignatureValue {
+		if c, err := sd.SignerCertificate(si); err == nil {
+			_ = si.ResolveDigestAlgorithm(c) // on failure DigestAlgorithm stays 0
+		}
+	}
 	if si.DigestAlgorithm == 0 || !si.DigestAlgorithm.Available() {
 		return time.Time{}, errors.New("unsupported digest algorithm")
 	}
@@ -415,7 +572,8 @@ func sigAlgName(oid asn1.ObjectIdentifier) string {
 		return "RSA"
 	case "1.2.840.113549.1.1.10":
 		return "RSASSA-PSS"
-	case "1.2.840.113549.1.1.5", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13":
+	case "1.2.840.113549.1.1.5", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13",
+		"1.2.840.113549.1.1.14", "1.3.14.3.2.29":
 		return "RSA"
 	case "1.2.840.10045.2.1", "1.2.840.10045.4.1", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4":
 		return "ECDSA"

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"segel/pdf"
+	"segel/verify/internal/changes"
 )
 
 // Options configure verification.
@@ -56,10 +57,16 @@ type Options struct {
 	Fetcher *Fetcher
 }
 
+// crossCheckSize is the size up to which every file is compared with what
+// a reader that rebuilds the cross-reference table from a scan sees;
+// larger files are compared only when the reader repaired something.
+const crossCheckSize = 8 << 20
+
 // File verifies the PDF read from r (size bytes). name is used in the
 // report only. A file that cannot be parsed as a PDF gives a report with
 // indication TOTAL_FAILED/FORMAT_FAILURE and the reason in Errors; err is
-// returned only for I/O errors and a cancelled context.
+// returned only when r cannot be read (it then wraps pdf.ErrIO: the file
+// is neither valid nor invalid) and for a cancelled context.
 func File(ctx context.Context, name string, r io.ReaderAt, size int64, opts Options) (*Report, error) {
 	now := opts.Time
 	if now.IsZero() {
@@ -68,8 +75,7 @@ func File(ctx context.Context, name string, r io.ReaderAt, size int64, opts Opti
 	rep := &Report{File: name, ValidationTime: now.UTC(), Signatures: []Signature{}}
 	doc, err := pdf.Open(r, size, &pdf.Options{Limits: opts.Limits, AllowEncrypted: true})
 	if err != nil {
-		var pe *ioError
-		if errors.As(err, &pe) {
+		if errors.Is(err, pdf.ErrIO) {
 			return nil, err
 		}
 		rep.Indication, rep.SubIndication = TotalFailed, FormatFailure
@@ -77,7 +83,15 @@ func File(ctx context.Context, name string, r io.ReaderAt, size int64, opts Opti
 		return rep, nil
 	}
 	v := &verifier{ctx: ctx, doc: doc, opts: opts, now: now, rep: rep, size: size, r: r}
-	if err := v.run(); err != nil {
+	err = v.run()
+	if ioErr := doc.IOErr(); ioErr != nil {
+		return nil, ioErr
+	}
+	var ioe *ioError
+	if errors.As(err, &ioe) {
+		return nil, fmt.Errorf("verify: %w", &pdf.IOError{Err: ioe.error})
+	}
+	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			// The time budget ran out: say so instead of guessing.
 			rep.Errors = append(rep.Errors, "verification did not finish within its time budget")
@@ -104,23 +118,28 @@ type verifier struct {
 	revs []pdf.Revision
 	// dssCache is the /DSS content, read once (see dssData).
 	dssCache *dss
+	analyzer *changes.Analyzer
+	// ioErr is the first read error met while hashing.
+	ioErr error
 }
 
-// found is a signature dictionary found in the form of some revision.
+// found is a signature dictionary found in some revision.
 type found struct {
 	field string
 	ref   pdf.Ref
 	dict  pdf.Dict
 	view  *pdf.Document
 	end   int64 // c+d of its ByteRange, for ordering
+	// orphan: no signature field of any revision has it as its value.
+	orphan bool
+	// widgetOnly: its field is a widget on a page that the form's field
+	// tree does not list.
+	widgetOnly bool
 }
 
 func (v *verifier) run() error {
 	v.revs = v.doc.Revisions()
 	v.rep.Revisions = len(v.revs)
-	for _, r := range v.doc.Repairs() {
-		v.rep.Warnings = append(v.rep.Warnings, "file structure repaired: "+r)
-	}
 	if _, enc := v.doc.Trailer()["Encrypt"]; enc {
 		v.rep.Warnings = append(v.rep.Warnings, "the file is encrypted; strings and streams were compared as stored")
 	}
@@ -128,15 +147,22 @@ func (v *verifier) run() error {
 	if err != nil {
 		v.rep.Errors = append(v.rep.Errors, err.Error())
 	}
-	certRev, certP := v.certification()
+	v.analyzer = changes.New(v.doc)
+	cert := v.certification(sigs)
 	for _, f := range sigs {
 		if err := v.ctx.Err(); err != nil {
 			return err
 		}
-		s := v.signature(f, certRev, certP)
+		s := v.signature(f, cert)
 		v.rep.Signatures = append(v.rep.Signatures, s)
 	}
+	if v.ioErr != nil {
+		return &ioError{v.ioErr}
+	}
 	if err := v.ctx.Err(); err != nil {
+		return err
+	}
+	if err := v.judgeStructure(); err != nil {
 		return err
 	}
 	// B-LTA: validation data (B-LT) protected by a later document
@@ -159,63 +185,220 @@ func (v *verifier) run() error {
 	return nil
 }
 
-// collect finds the signature dictionaries of every revision's form, so
-// that a signature removed from the form later is still reported.
+// judgeStructure applies the reader's repairs and ambiguities to the
+// signatures. Every file up to crossCheckSize, and every larger file the
+// reader had to repair, is first compared with what a reader that rebuilds
+// the cross-reference table from a scan sees (viewers rebuild files whose
+// tables they cannot read). An ambiguity that decides how the signed
+// revision or the final file is read fails the signature: two readers
+// could show two documents. A repair with one possible reading, which the
+// rebuilding reader confirms, is a warning.
+func (v *verifier) judgeStructure() error {
+	if len(v.doc.Issues()) > 0 || v.size <= crossCheckSize {
+		if _, err := v.doc.CrossCheck(v.analyzer.Dangling()); err != nil {
+			return err
+		}
+	}
+	issues := v.doc.Issues()
+	for _, is := range issues {
+		what := "file structure repaired: "
+		if is.Ambiguous {
+			what = "file structure is ambiguous: "
+		}
+		v.rep.Warnings = append(v.rep.Warnings, fmt.Sprintf("%s%s (revision %d)", what, is.Detail, is.Revision+1))
+	}
+	if len(issues) == 0 {
+		return nil
+	}
+	final := v.doc.Ambiguities()
+	for i := range v.rep.Signatures {
+		s := &v.rep.Signatures[i]
+		if s.Revision < 0 {
+			continue
+		}
+		amb := final
+		if view, err := v.doc.Revision(s.Revision); err == nil {
+			amb = append(view.Ambiguities(), final...)
+		}
+		done := map[string]bool{}
+		for _, is := range amb {
+			if !done[is.Detail] {
+				done[is.Detail] = true
+				s.fail(TotalFailed, FormatFailure, "the file's structure is ambiguous, so two PDF readers can show two different documents: "+is.Detail)
+			}
+		}
+	}
+	return nil
+}
+
+// collect finds the signature dictionaries of every revision: the values
+// of the signature fields of its form, of signature widgets that are on a
+// page but not in the form, and — reported as orphans — signature
+// dictionaries that no field of any revision has as its value. A
+// signature removed from the form later is still reported.
 func (v *verifier) collect() ([]found, error) {
 	seen := map[pdf.Ref]bool{}
 	var out []found
 	var firstErr error
+	add := func(view *pdf.Document, name string, fd pdf.Dict, val pdf.Object, widgetOnly bool) {
+		ref, isRef := val.(pdf.Ref)
+		key := ref
+		if !isRef {
+			// A direct signature dictionary: key it by its field.
+			key = pdf.Ref{Num: 1<<32 - 1 - uint32(len(out)), Gen: 0xffff}
+		}
+		if isRef && seen[key] {
+			return
+		}
+		d, err := view.GetDict(val)
+		if err != nil || d == nil {
+			return // an empty signature field
+		}
+		seen[key] = true
+		f := found{field: name, ref: ref, dict: d, view: view, end: -1, widgetOnly: widgetOnly}
+		if isRef {
+			// Verify the version of the dictionary that was signed: the
+			// one whose /Contents is the gap of its own /ByteRange. A
+			// later rewrite (a spoofed /Reason or /M) is then caught as a
+			// change after signing.
+			if sv, sd := v.signedVersion(ref); sd != nil {
+				f.dict, f.view = sd, sv
+			}
+		}
+		out = append(out, f)
+	}
 	for i := len(v.revs) - 1; i >= 0; i-- {
 		view, err := v.doc.Revision(i)
 		if err != nil {
 			return out, err
 		}
 		fields, err := view.Fields()
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("revision %d: reading the form: %w", i, err)
-			}
-			continue
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("revision %d: reading the form: %w", i+1, err)
 		}
+		inForm := map[pdf.Ref]bool{}
 		for _, f := range fields {
-			if f.Type != "Sig" {
-				continue
+			inForm[f.Ref] = true
+			for _, w := range f.Widgets {
+				inForm[w] = true
 			}
-			val := f.Dict["V"]
-			ref, isRef := val.(pdf.Ref)
-			key := ref
-			if !isRef {
-				// A direct signature dictionary: key it by its field.
-				key = pdf.Ref{Num: 1<<32 - 1 - f.Ref.Num, Gen: f.Ref.Gen}
+			if f.Type == "Sig" {
+				add(view, f.Name, f.Dict, f.Dict["V"], false)
 			}
-			if seen[key] {
-				continue
-			}
-			d, err := view.GetDict(val)
-			if err != nil || d == nil {
-				continue // an empty signature field
-			}
-			seen[key] = true
-			fd := found{field: f.Name, ref: ref, dict: d, view: view, end: -1}
-			if isRef {
-				// Verify the version of the dictionary that was signed: the
-				// one whose /Contents is the gap of its own /ByteRange. A
-				// later rewrite (a spoofed /Reason or /M) is then caught as a
-				// change after signing.
-				if sv, sd := v.signedVersion(ref); sd != nil {
-					fd.dict, fd.view = sd, sv
-				}
-			}
-			if br, ok := fd.dict["ByteRange"].(pdf.Array); ok && len(br) == 4 {
-				c, _ := br[2].(pdf.Int)
-				l, _ := br[3].(pdf.Int)
-				fd.end = int64(c) + int64(l)
-			}
-			out = append(out, fd)
+		}
+		for _, w := range pageSignatureWidgets(view, inForm) {
+			add(view, w.Name, w.Dict, w.Dict["V"], true)
+		}
+	}
+	for _, f := range v.orphanSignatures(seen) {
+		out = append(out, f)
+	}
+	for i := range out {
+		if br, ok := out[i].dict["ByteRange"].(pdf.Array); ok && len(br) == 4 {
+			c, _ := br[2].(pdf.Int)
+			l, _ := br[3].(pdf.Int)
+			out[i].end = int64(c) + int64(l)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].end < out[j].end })
 	return out, firstErr
+}
+
+// pageSignatureWidgets returns the signature widgets on the pages of view
+// that the form's field tree does not list (viewers draw and sign them
+// all the same), with their names and values inherited along /Parent.
+func pageSignatureWidgets(view *pdf.Document, inForm map[pdf.Ref]bool) []pdf.Field {
+	pages, err := view.Pages()
+	if err != nil {
+		return nil
+	}
+	var out []pdf.Field
+	done := map[pdf.Ref]bool{}
+	for _, p := range pages {
+		annots, _ := view.GetArray(p.Dict["Annots"])
+		for _, a := range annots {
+			ref, ok := a.(pdf.Ref)
+			if !ok || inForm[ref] || done[ref] {
+				continue
+			}
+			done[ref] = true
+			d, _ := view.GetDict(ref)
+			if d == nil || d["Subtype"] != pdf.Name("Widget") {
+				continue
+			}
+			var parts []string
+			ft, _ := d["FT"].(pdf.Name)
+			val := d["V"]
+			cur := d
+			for depth := 0; cur != nil && depth < 32; depth++ {
+				if t := pdf.Text(cur["T"]); t != "" || cur["T"] != nil {
+					parts = append([]string{t}, parts...)
+				}
+				if ft == "" {
+					ft, _ = cur["FT"].(pdf.Name)
+				}
+				if val == nil {
+					val = cur["V"]
+				}
+				cur, _ = view.GetDict(cur["Parent"])
+			}
+			if ft != "Sig" {
+				continue
+			}
+			name := strings.Join(parts, ".")
+			if name == "" {
+				name = fmt.Sprintf("widget %d", ref.Num)
+			}
+			fd := pdf.Dict{}
+			for k, x := range d {
+				fd[k] = x
+			}
+			fd["V"] = val
+			out = append(out, pdf.Field{Name: name, Ref: ref, Dict: fd, Type: "Sig", Widgets: []pdf.Ref{ref}})
+		}
+	}
+	return out
+}
+
+// orphanSignatures finds signature dictionaries (dictionaries with a
+// /ByteRange and a /Contents string) in any revision that no signature
+// field has as its value.
+func (v *verifier) orphanSignatures(seen map[pdf.Ref]bool) []found {
+	var out []found
+	checked := map[pdf.Ref]bool{}
+	for i := range v.revs {
+		view, err := v.doc.Revision(i)
+		if err != nil {
+			continue
+		}
+		for _, ref := range v.revs[i].Objects {
+			if seen[ref] || checked[ref] {
+				continue
+			}
+			checked[ref] = true
+			o, err := view.Get(ref)
+			if err != nil {
+				continue
+			}
+			d, ok := o.(pdf.Dict)
+			if !ok {
+				continue
+			}
+			if _, hasBR := d["ByteRange"]; !hasBR {
+				continue
+			}
+			if _, isStr := d["Contents"].(pdf.String); !isStr {
+				continue
+			}
+			seen[ref] = true
+			f := found{field: fmt.Sprintf("(no field: object %d)", ref.Num), ref: ref, dict: d, view: view, end: -1, orphan: true}
+			if sv, sd := v.signedVersion(ref); sd != nil {
+				f.dict, f.view = sd, sv
+			}
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // signedVersion returns the oldest version of the signature dictionary
@@ -245,37 +428,63 @@ func (v *verifier) signedVersion(ref pdf.Ref) (*pdf.Document, pdf.Dict) {
 	return nil, nil
 }
 
+// certInfo is the certification in force: the revision its signature
+// covers and its DocMDP level.
+type certInfo struct{ rev, p int }
+
 // certification finds the certification signature: the catalog's
-// /Perms /DocMDP in the final file (or the earliest revision that has
-// one). It returns the revision it signs and its P, or -1, 0.
-func (v *verifier) certification() (rev int, p int) {
-	cat, err := v.doc.Catalog()
-	if err != nil {
-		return -1, 0
+// /Perms /DocMDP in the earliest revision that has one, else the first
+// signature whose own dictionary carries a DocMDP transform (the signer
+// chose that level; a catalog without /Perms does not lift it).
+func (v *verifier) certification(sigs []found) certInfo {
+	for i := range v.revs {
+		view, err := v.doc.Revision(i)
+		if err != nil {
+			continue
+		}
+		cat, err := view.Catalog()
+		if err != nil {
+			continue
+		}
+		perms, _ := view.GetDict(cat["Perms"])
+		if perms == nil || perms["DocMDP"] == nil {
+			continue
+		}
+		sig, _ := view.GetDict(perms["DocMDP"])
+		if sig == nil {
+			continue
+		}
+		p := view.DocMDPPermission(sig)
+		if p == 0 {
+			p = 2
+		}
+		return certInfo{rev: v.rangeRevision(sig), p: p}
 	}
-	perms, _ := v.doc.GetDict(cat["Perms"])
-	if perms == nil || perms["DocMDP"] == nil {
-		return -1, 0
+	for _, f := range sigs {
+		if f.orphan {
+			continue
+		}
+		if p := f.view.DocMDPPermission(f.dict); p > 0 {
+			return certInfo{rev: v.rangeRevision(f.dict), p: p}
+		}
+		break // only the first signature may certify
 	}
-	sig, _ := v.doc.GetDict(perms["DocMDP"])
-	if sig == nil {
-		return -1, 0
-	}
-	p = v.doc.DocMDPPermission(sig)
-	if p == 0 {
-		p = 2
-	}
-	rev = -1
+	return certInfo{rev: -1}
+}
+
+// rangeRevision is the revision a signature dictionary's /ByteRange ends
+// with, or -1.
+func (v *verifier) rangeRevision(sig pdf.Dict) int {
 	if br, ok := sig["ByteRange"].(pdf.Array); ok && len(br) == 4 {
 		c, _ := br[2].(pdf.Int)
 		l, _ := br[3].(pdf.Int)
-		rev = v.revisionEnding(int64(c) + int64(l))
+		return v.revisionEnding(int64(c) + int64(l))
 	}
-	return rev, p
+	return -1
 }
 
-func fieldLocks(doc *pdf.Document, sig pdf.Dict, field pdf.Dict) []FieldLock {
-	var locks []FieldLock
+func fieldLocks(doc *pdf.Document, sig pdf.Dict, field pdf.Dict) []changes.Lock {
+	var locks []changes.Lock
 	add := func(d pdf.Dict) {
 		if d == nil {
 			return
@@ -284,7 +493,7 @@ func fieldLocks(doc *pdf.Document, sig pdf.Dict, field pdf.Dict) []FieldLock {
 		if a == "" {
 			return
 		}
-		l := FieldLock{Action: string(a)}
+		l := changes.Lock{Action: string(a)}
 		fs, _ := doc.GetArray(d["Fields"])
 		for _, f := range fs {
 			l.Fields = append(l.Fields, pdf.Text(f))
@@ -335,8 +544,8 @@ func (v *verifier) onlyEOL(from, to int64) bool {
 	return len(bytes.Trim(b, "\r\n")) == 0
 }
 
-func (v *verifier) signature(f found, certRev, certP int) Signature {
-	s := Signature{Field: f.field, Indication: TotalPassed, Revision: -1, Modification: "none"}
+func (v *verifier) signature(f found, cert certInfo) Signature {
+	s := Signature{Field: f.field, Indication: TotalPassed, Revision: -1, Modification: changes.LevelNone, Orphan: f.orphan}
 	d := f.dict
 	s.SubFilter = string(nameOf(d["SubFilter"]))
 	s.Reason = pdf.Text(d["Reason"])
@@ -354,6 +563,12 @@ func (v *verifier) signature(f found, certRev, certP int) Signature {
 	default:
 		s.Kind = "approval"
 	}
+	if f.orphan {
+		s.warn("no signature field of any revision has this signature dictionary as its value: viewers do not show it, and it does not count towards the file's verdict")
+	}
+	if f.widgetOnly {
+		s.warn("the signature's field is a widget on a page that the form's field tree (/AcroForm /Fields) does not list")
+	}
 
 	// 1. Byte range and /Contents.
 	ranges, contents, ok := v.checkCoverage(&s, d)
@@ -370,12 +585,12 @@ func (v *verifier) signature(f found, certRev, certP int) Signature {
 	v.checkCMS(&s, ranges, contents)
 
 	// 3. Changes after the signature.
-	if s.Revision >= 0 {
+	if s.Revision >= 0 && !f.orphan {
 		p := 0
-		if certRev >= 0 && certRev <= s.Revision {
-			p = certP
+		if cert.rev >= 0 && cert.rev <= s.Revision {
+			p = cert.p
 		}
-		if s.Kind == "certification" && certRev >= 0 && certRev != s.Revision {
+		if s.Kind == "certification" && cert.rev >= 0 && cert.rev != s.Revision {
 			s.fail(TotalFailed, FormatFailure, "a certification signature that the catalog does not reference")
 		}
 		if s.Kind == "certification" && s.Revision > 0 && v.hasEarlierSignature(s.Revision) {
@@ -387,26 +602,33 @@ func (v *verifier) signature(f found, certRev, certP int) Signature {
 				fieldDict = fl.Dict
 			}
 		}
-		mod, err := analyzeModifications(v.doc, s.Revision, p, fieldLocks(f.view, d, fieldDict))
+		mod, err := v.analyzer.After(s.Revision, changes.Policy{DocMDP: p, Locks: fieldLocks(f.view, d, fieldDict)})
 		if err != nil {
-			s.Modification = "disallowed"
+			s.Modification = changes.LevelDisallowed
 			s.fail(TotalFailed, FormatFailure, "cannot compare the signed revision with the final file: "+err.Error())
 		} else {
 			s.Modification = mod.Level
 			s.Changes = mod.Changes
 			s.Warnings = append(s.Warnings, mod.Warnings...)
-			if mod.Level == "disallowed" {
+			if mod.Level == changes.LevelDisallowed {
 				var what []string
 				for _, c := range mod.Changes {
 					if !c.Allowed {
 						what = append(what, c.Description)
 					}
 				}
-				s.fail(TotalFailed, FormatFailure, "the document was changed after this signature in a way that is not allowed: "+summarise(what))
+				s.ModificationReason = mod.Reason()
+				// Not FORMAT_FAILURE, which reads as a broken file: the
+				// document a viewer shows is not the document that was
+				// signed (ETSI EN 319 102-1's closest sub-indication).
+				s.fail(TotalFailed, HashFailure, "the document was changed after this signature in a way that is not allowed: "+summarise(what))
 			}
 		}
 		if v.trailingGarbage() {
-			s.Modification = "disallowed"
+			s.Modification = changes.LevelDisallowed
+			if s.ModificationReason == "" {
+				s.ModificationReason = "bytes after the last revision's %%EOF are not a valid incremental update"
+			}
 			s.fail(TotalFailed, FormatFailure, "bytes after the last revision's %%EOF are not a valid incremental update")
 		}
 	}
@@ -575,6 +797,9 @@ func (v *verifier) hashRanges(h crypto.Hash, ranges [2][2]int64) ([]byte, error)
 			hh.Write(buf[:m])
 			off += int64(m)
 			if err != nil && !(errors.Is(err, io.EOF) && int64(m) == n) {
+				if v.ioErr == nil && !errors.Is(err, io.EOF) {
+					v.ioErr = err
+				}
 				return nil, &ioError{err}
 			}
 		}
