@@ -33,6 +33,9 @@ type section struct {
 	entries  map[uint32]xrefEntry
 	isStream bool
 	eof      int64 // offset just after the %%EOF that ends this section's revision, -1 if none
+	// startxref is the value of the startxref keyword between the
+	// section and its %%EOF, -1 if none.
+	startxref int64
 }
 
 // Revision describes one saved state of the file: a cross-reference section
@@ -47,6 +50,10 @@ type Revision struct {
 	// EOF is the offset just after the "%%EOF" marker that ends this
 	// revision, or -1 when no marker follows the section.
 	EOF int64
+	// StartXRef is the offset the "startxref" before that marker gives
+	// (what a reader of the file as it was at this revision starts from),
+	// or -1 when there is none.
+	StartXRef int64
 	// Trailer is the revision's trailer dictionary (the cross-reference
 	// stream's dictionary for stream sections).
 	Trailer Dict
@@ -185,12 +192,12 @@ func (d *Document) Revisions() []Revision {
 	out := make([]Revision, 0, len(groups))
 	for gi, g := range groups {
 		newest := d.s.sections[g[0]]
-		r := Revision{Index: gi, XRefOffset: newest.offset, XRefStream: newest.isStream, EOF: -1, Trailer: newest.trailer}
+		r := Revision{Index: gi, XRefOffset: newest.offset, XRefStream: newest.isStream, EOF: -1, StartXRef: -1, Trailer: newest.trailer}
 		seen := map[uint32]bool{}
 		for i := g[0]; i <= g[1]; i++ {
 			sec := d.s.sections[i]
 			if sec.eof > r.EOF {
-				r.EOF = sec.eof
+				r.EOF, r.StartXRef = sec.eof, sec.startxref
 			}
 			for num, e := range sec.entries {
 				if seen[num] {

@@ -424,6 +424,7 @@ func (d *Document) readTable(l *lexer, off int64) (*section, error) {
 	}
 	sec.trailer = trailer
 	sec.eof = findEOF(s.r, l.r.pos(), s.size)
+	sec.startxref = startXrefBetween(s.r, l.r.pos(), sec.eof)
 	// Hybrid file: entries of the /XRefStm stream fill in objects that the
 	// table lists as free or not at all.
 	if xs, ok := trailer["XRefStm"].(Int); ok && xs > 0 && int64(xs) < s.size {
@@ -476,6 +477,23 @@ func (sec *section) add(s *shared, num uint32, e xrefEntry, at int64) {
 		s.issue(Issue{Kind: IssueDuplicateEntry, Ambiguous: true, section: sec.offset, Object: num, Offset: at,
 			Detail: issueDetail("object %d appears twice, with different entries, in the cross-reference section at %d", num, sec.offset)})
 	}
+}
+
+// startXrefBetween returns the value of the last "startxref" in
+// [from, to), or -1.
+func startXrefBetween(r io.ReaderAt, from, to int64) int64 {
+	if to <= from {
+		return -1
+	}
+	i := lastIndex(r, from, to, []byte("startxref"))
+	if i < 0 {
+		return -1
+	}
+	l := &lexer{r: newReader(r, i+9, to), maxTok: 64}
+	if t := l.next(); t.kind == tInt && t.i >= 0 {
+		return t.i
+	}
+	return -1
 }
 
 // findEOF returns the offset just after the first %%EOF at or after off
@@ -612,5 +630,6 @@ func (d *Document) readXrefStream(off int64) (*section, error) {
 		}
 	}
 	sec.eof = findEOF(s.r, st.Offset+st.Length, s.size)
+	sec.startxref = startXrefBetween(s.r, st.Offset+st.Length, sec.eof)
 	return sec, nil
 }

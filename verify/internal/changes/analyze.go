@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 
 	"segel/pdf"
 )
@@ -77,11 +76,11 @@ func (a *Analyzer) After(signed int, p Policy) (Result, error) {
 	if p.DocMDP < 0 || p.DocMDP > 3 {
 		return Result{}, fmt.Errorf("changes: invalid DocMDP level %d", p.DocMDP)
 	}
-	s := effectiveSigned(a.doc, a.revs, signed)
+	s := effectiveSigned(a.revs, signed)
 	last := len(a.revs) - 1
 	var res Result
 	seenWarn := map[string]bool{}
-	if start, ok := startXrefBefore(a.doc.ReaderAt(), a.revs[signed].EOF); ok {
+	if start := a.revs[signed].StartXRef; start >= 0 {
 		if d := start - a.revs[s].XRefOffset; d < -64 || d > 64 {
 			res.Changes = append(res.Changes, Change{Revision: s, Object: "trailer", Kind: KindOther,
 				Description: fmt.Sprintf("the signed bytes end with startxref %d, but the signed revision as the file now chains it starts with the cross-reference section at %d, which was not part of the signed file", start, a.revs[s].XRefOffset)})
@@ -752,13 +751,9 @@ func sameReader(x, y io.Reader, n int64) (bool, error) {
 // of the signed file: normally signed itself, but when the startxref that
 // ends the signed bytes names a section saved physically earlier (the
 // first-page section of a linearized file), that section's revision.
-func effectiveSigned(doc *pdf.Document, revs []pdf.Revision, signed int) int {
-	eof := revs[signed].EOF
-	if eof <= 0 {
-		return signed
-	}
-	start, ok := startXrefBefore(doc.ReaderAt(), eof)
-	if !ok || start == revs[signed].XRefOffset {
+func effectiveSigned(revs []pdf.Revision, signed int) int {
+	eof, start := revs[signed].EOF, revs[signed].StartXRef
+	if eof <= 0 || start < 0 || start == revs[signed].XRefOffset {
 		return signed
 	}
 	for k := signed + 1; k < len(revs); k++ {
@@ -771,29 +766,4 @@ func effectiveSigned(doc *pdf.Document, revs []pdf.Revision, signed int) int {
 		}
 	}
 	return signed
-}
-
-// startXrefBefore reads the value of the last "startxref" before end.
-func startXrefBefore(r io.ReaderAt, end int64) (int64, bool) {
-	if end <= 0 {
-		return 0, false
-	}
-	from := max(end-1024, 0)
-	buf := make([]byte, end-from)
-	n, _ := r.ReadAt(buf, from)
-	buf = buf[:n]
-	i := bytes.LastIndex(buf, []byte("startxref"))
-	if i < 0 {
-		return 0, false
-	}
-	rest := bytes.TrimLeft(buf[i+9:], " \t\r\n\f\x00")
-	j := 0
-	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-		j++
-	}
-	v, err := strconv.ParseInt(string(rest[:j]), 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return v, true
 }
