@@ -219,4 +219,3 @@ func (s *shared) ioFail(err error) error {
 }
 
 func issueDetail(format string, args ...any) string { return fmt.Sprintf(format, args...) }
-
