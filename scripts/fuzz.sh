@@ -9,7 +9,8 @@ FUZZTIME=${FUZZTIME:-15s}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(pdf:FuzzLexer pdf:FuzzOpen internal/cms:FuzzParse internal/cms:FuzzNormalizeBER
-           keystore:FuzzParseKeyFile verify:FuzzVerify signer:FuzzSign)
+           keystore:FuzzParseKeyFile verify:FuzzVerify signer:FuzzSign
+           internal/cms:FuzzParseCertificate verify/internal/changes:FuzzAnalyze)
 fi
 for t in "${targets[@]}"; do
   pkg=${t%%:*} name=${t##*:}
