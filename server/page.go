@@ -416,11 +416,7 @@ func pageReport(t *texts, rep *verify.Report, up *upload, trust string) *pageRes
 			ps.Changed, ps.ChangedClass = t.changedNone, "ok"
 		}
 		for _, c := range sg.Changes {
-			mark := t.allowedChange
-			if !c.Allowed {
-				mark = t.notAllowedChange
-			}
-			ps.Changes = append(ps.Changes, mark+": "+c.Description)
+			ps.Changes = append(ps.Changes, changeText(t, c))
 		}
 		switch {
 		case sg.Trusted:
@@ -483,4 +479,47 @@ func parseDN(dn string) map[string]string {
 		}
 	}
 	return out
+}
+
+// changeKindsID says in Indonesian what each kind of change is; the
+// English page shows the verifier's own sentence.
+var changeKindsID = map[string]string{
+	verify.ChangeSignature:   "tanda tangan ditambahkan atau kolom tanda tangan diubah",
+	verify.ChangeTimestamp:   "cap waktu dokumen ditambahkan",
+	verify.ChangeDSS:         "data validasi jangka panjang (/DSS) diubah",
+	verify.ChangeMetadata:    "metadata dokumen diperbarui",
+	verify.ChangeFormFill:    "isian atau tampilan kolom formulir diubah",
+	verify.ChangeAnnotation:  "anotasi ditambahkan, diubah atau dihapus",
+	verify.ChangePageContent: "isi halaman diubah",
+	verify.ChangePageTree:    "susunan halaman diubah (halaman ditambah, dihapus atau diganti)",
+	verify.ChangeResources:   "sumber daya halaman (huruf, gambar, objek gambar) diubah",
+	verify.ChangeSigDict:     "tanda tangan yang sudah ada diubah",
+	verify.ChangeCatalog:     "katalog dokumen diubah",
+	verify.ChangeAcroForm:    "pengaturan formulir diubah",
+	verify.ChangeFreed:       "objek yang dipakai dokumen dihapus",
+	verify.ChangeStructure:   "struktur logis dokumen diperbarui",
+	verify.ChangeHiddenRef:   "rujukan tersembunyi diaktifkan",
+}
+
+// changeText writes one change after a signature in the page's language.
+func changeText(t *texts, c verify.Change) string {
+	mark := t.allowedChange
+	if !c.Allowed {
+		mark = t.notAllowedChange
+	}
+	if t.Lang != "id" {
+		return mark + ": " + c.Description
+	}
+	what, ok := changeKindsID[c.Kind]
+	if !ok {
+		what = "bagian lain dokumen diubah"
+	}
+	where := []string{fmt.Sprintf("revisi %d", c.Revision+1)}
+	if c.Page > 0 {
+		where = append(where, fmt.Sprintf("halaman %d", c.Page))
+	}
+	if c.Object != "" && c.Object != "document" && c.Object != "trailer" {
+		where = append(where, "objek "+c.Object)
+	}
+	return mark + ": " + what + " (" + strings.Join(where, ", ") + ")"
 }

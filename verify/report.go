@@ -10,6 +10,26 @@ import (
 // the modification analysis judged it.
 type Change = changes.Change
 
+// Kinds of Change.
+const (
+	ChangeSignature   = changes.KindSignature
+	ChangeDSS         = changes.KindDSS
+	ChangeTimestamp   = changes.KindTimestamp
+	ChangeMetadata    = changes.KindMetadata
+	ChangeFormFill    = changes.KindFormFill
+	ChangeAnnotation  = changes.KindAnnotation
+	ChangePageContent = changes.KindPageContent
+	ChangePageTree    = changes.KindPageTree
+	ChangeResources   = changes.KindResources
+	ChangeSigDict     = changes.KindSigDict
+	ChangeCatalog     = changes.KindCatalog
+	ChangeAcroForm    = changes.KindAcroForm
+	ChangeFreed       = changes.KindFreed
+	ChangeStructure   = changes.KindStructure
+	ChangeHiddenRef   = changes.KindHiddenRef
+	ChangeOther       = changes.KindOther
+)
+
 // Indications, as in ETSI EN 319 102-1 and EU DSS.
 const (
 	TotalPassed      = "TOTAL_PASSED"
