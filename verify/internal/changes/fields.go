@@ -322,11 +322,31 @@ func (s *step) formDrawsFromDefaults() string {
 			if d == nil {
 				continue
 			}
-			ap := s.new.dict(d["AP"])
-			if s.new.resolve(ap["N"]) == nil {
-				return fmt.Sprintf("field %q has a widget without its own appearance, which viewers draw from the form's defaults", f.name)
+			if !hasOwnAppearance(s.new, d) {
+				return fmt.Sprintf("field %q has a widget without a usable appearance of its own, which viewers draw from the form's defaults", f.name)
 			}
 		}
 	}
 	return ""
+}
+
+// hasOwnAppearance reports whether a viewer draws the widget d from its own
+// normal appearance: /AP /N is a stream, or a dictionary of states in
+// which /AS names a stream. Otherwise (no /N, a state dictionary without
+// the state /AS names) viewers build an appearance from the field's value
+// and the form's defaults.
+func hasOwnAppearance(g *graph, d pdf.Dict) bool {
+	ap := g.dict(d["AP"])
+	switch n := g.resolve(ap["N"]).(type) {
+	case *pdf.Stream:
+		return true
+	case pdf.Dict:
+		as, ok := g.resolve(d["AS"]).(pdf.Name)
+		if !ok {
+			return false
+		}
+		_, isStream := g.resolve(n[as]).(*pdf.Stream)
+		return isStream
+	}
+	return false
 }
