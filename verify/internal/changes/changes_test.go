@@ -946,6 +946,55 @@ func diffScenarios() []diffScenario {
 			af["NeedAppearances"] = pdf.Bool(true)
 			u.Set(b.acroForm, af)
 		})})
+	// A field without its own appearance is drawn from the form's
+	// defaults; with every field drawn from its own, they are unused.
+	daChange := upd(func(t testing.TB, b *diffBase, doc *pdf.Document, u *pdf.Update) {
+		af := diffDictOf(t, doc, b.acroForm)
+		af["DA"] = pdf.String{Value: []byte("/Helv 30 Tf 1 0 0 rg"), Pos: -1, End: -1}
+		u.Set(b.acroForm, af)
+	})
+	add(diffScenario{name: "form /DA changed while a field lacks an appearance", needs: diffHasEmpty, docMDP: 2, level: LevelDisallowed, kind: KindAcroForm, change: daChange})
+	add(diffScenario{name: "form /DA changed, every field has its appearance", needs: func(b *diffBase) bool { return b.empty == nil }, docMDP: 2, level: LevelAllowed, kind: KindAcroForm, change: daChange})
+	add(diffScenario{name: "empty visible signature field added", docMDP: 2, level: LevelDisallowed, kind: KindSignature,
+		change: upd(func(t testing.TB, b *diffBase, doc *pdf.Document, u *pdf.Update) {
+			ap := u.Add(pdf.NewStream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(90), pdf.Int(40)}}, []byte("1 g 0 0 90 40 re f")))
+			field := u.Add(pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Widget"), "FT": pdf.Name("Sig"), "T": pdf.TextString("Cover"),
+				"Rect": pdf.Array{pdf.Int(10), pdf.Int(10), pdf.Int(100), pdf.Int(50)}, "F": pdf.Int(4), "P": b.page, "AP": pdf.Dict{"N": ap}})
+			pd := diffDictOf(t, doc, b.page)
+			annots, _ := doc.GetArray(pd["Annots"])
+			pd["Annots"] = append(append(pdf.Array{}, annots...), field)
+			u.Set(b.page, pd)
+			af := diffDictOf(t, doc, b.acroForm)
+			fields, _ := doc.GetArray(af["Fields"])
+			af["Fields"] = append(append(pdf.Array{}, fields...), field)
+			u.Set(b.acroForm, af)
+		})})
+	add(diffScenario{name: "signature field with an action added and signed", docMDP: 0, level: LevelDisallowed, kind: KindSignature,
+		change: func(t testing.TB, b *diffBase) []byte {
+			data := diffAddSignatureField(t, b, "Sig", false)
+			doc := diffOpenBytes(t, data)
+			fields, _ := doc.Fields()
+			f, _ := pdf.FieldByName(fields, "Later")
+			return diffUpdate(t, data, func(doc *pdf.Document, u *pdf.Update) {
+				fd := diffDictOf(t, doc, f.Ref)
+				fd["A"] = pdf.Dict{"S": pdf.Name("URI"), "URI": pdf.String{Value: []byte("https://example.invalid/"), Pos: -1, End: -1}}
+				u.Set(f.Ref, fd)
+			})
+		}})
+	add(diffScenario{name: "certificate removed from the DSS", level: LevelDisallowed, kind: KindDSS,
+		change: func(t testing.TB, b *diffBase) []byte {
+			var dss pdf.Ref
+			data := diffUpdate(t, b.data, func(doc *pdf.Document, u *pdf.Update) {
+				cert := u.Add(pdf.NewStream(pdf.Dict{}, []byte{0x30, 0x03, 0x02, 0x01, 0x01}))
+				dss = u.Add(pdf.Dict{"Certs": pdf.Array{cert}})
+				cd := diffDictOf(t, doc, b.catalog)
+				cd["DSS"] = dss
+				u.Set(b.catalog, cd)
+			})
+			return diffUpdate(t, data, func(doc *pdf.Document, u *pdf.Update) {
+				u.Set(dss, pdf.Dict{"Certs": pdf.Array{}})
+			})
+		}})
 	add(diffScenario{name: "trailer /Root replaced", level: LevelDisallowed, kind: KindCatalog,
 		change: func(t testing.TB, b *diffBase) []byte {
 			data := diffUpdate(t, b.data, func(doc *pdf.Document, u *pdf.Update) {
