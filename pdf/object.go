@@ -26,6 +26,7 @@ package pdf
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -226,6 +227,68 @@ func Equal(a, b Object) bool {
 		return x.Offset == y.Offset && x.Length == y.Length
 	}
 	return false
+}
+
+// Same reports whether two objects read from this document (or any view
+// of it) are the same PDF value: streams by their dictionaries (/Length
+// aside) and their raw bytes, however placed in the file, everything else
+// as Equal. An error means stream bytes could not be read.
+func (d *Document) Same(a, b Object) (bool, error) {
+	sa, ok1 := a.(*Stream)
+	sb, ok2 := b.(*Stream)
+	if !ok1 || !ok2 {
+		return ok1 == ok2 && Equal(a, b), nil
+	}
+	if Equal(sa, sb) {
+		return true, nil
+	}
+	if !dictEqualExcept(sa.Dict, sb.Dict, "Length") {
+		return false, nil
+	}
+	return d.SameData(sa, sb)
+}
+
+// SameData reports whether two streams of this document have the same raw
+// (encoded) bytes.
+func (d *Document) SameData(sa, sb *Stream) (bool, error) {
+	if sa.Length != sb.Length {
+		return false, nil
+	}
+	if sa.data == nil && sb.data == nil && sa.Offset == sb.Offset {
+		return true, nil
+	}
+	x, y := d.RawStream(sa), d.RawStream(sb)
+	bx, by := make([]byte, 64<<10), make([]byte, 64<<10)
+	for n := sa.Length; n > 0; {
+		m := min(int64(len(bx)), n)
+		if _, err := io.ReadFull(x, bx[:m]); err != nil {
+			return false, d.s.ioFail(err)
+		}
+		if _, err := io.ReadFull(y, by[:m]); err != nil {
+			return false, d.s.ioFail(err)
+		}
+		if !bytes.Equal(bx[:m], by[:m]) {
+			return false, nil
+		}
+		n -= m
+	}
+	return true, nil
+}
+
+// dictEqualExcept compares two dictionaries without one key.
+func dictEqualExcept(x, y Dict, skip Name) bool {
+	xs, ys := Dict{}, Dict{}
+	for k, v := range x {
+		if k != skip {
+			xs[k] = v
+		}
+	}
+	for k, v := range y {
+		if k != skip {
+			ys[k] = v
+		}
+	}
+	return dictEqual(xs, ys)
 }
 
 func dictEqual(x, y Dict) bool {

@@ -281,7 +281,7 @@ func (d *Document) CrossCheck(free []uint32) ([]Issue, error) {
 		if err != nil {
 			continue
 		}
-		if sameObject(d, mine, theirs) || isXRefStream(mine) || isXRefStream(theirs) {
+		if same, _ := d.Same(mine, theirs); same || isXRefStream(mine) || isXRefStream(theirs) {
 			continue
 		}
 		add(Issue{Object: num, Offset: winner, Detail: issueDetail("object %d is defined again at %d, after the definition the cross-reference section at %d gives; a reader that rebuilds the table from a scan reads that one", num, winner, s.sections[sec].offset)})
@@ -316,43 +316,6 @@ func isXRefStream(o Object) bool {
 	return ok && st.Dict["Type"] == Name("XRef")
 }
 
-// sameObject compares two objects read from the file, streams by their
-// dictionaries (without /Length) and raw bytes.
-func sameObject(d *Document, a, b Object) bool {
-	sa, ok1 := a.(*Stream)
-	sb, ok2 := b.(*Stream)
-	if !ok1 || !ok2 {
-		return ok1 == ok2 && Equal(a, b)
-	}
-	if sa.Offset == sb.Offset && sa.Length == sb.Length {
-		return true
-	}
-	if sa.Length != sb.Length || sa.Length > 64<<20 {
-		return false
-	}
-	da, db := Dict{}, Dict{}
-	for k, v := range sa.Dict {
-		if k != "Length" {
-			da[k] = v
-		}
-	}
-	for k, v := range sb.Dict {
-		if k != "Length" {
-			db[k] = v
-		}
-	}
-	if !Equal(da, db) {
-		return false
-	}
-	x, y := make([]byte, sa.Length), make([]byte, sb.Length)
-	if _, err := d.s.r.ReadAt(x, sa.Offset); err != nil {
-		return false
-	}
-	if _, err := d.s.r.ReadAt(y, sb.Offset); err != nil {
-		return false
-	}
-	return bytes.Equal(x, y)
-}
 
 // objectAt reads object num defined at off: by its header there, or, when
 // an object stream starts there, from that stream.

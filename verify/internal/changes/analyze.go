@@ -1,9 +1,7 @@
 package changes
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"sort"
 
 	"segel/pdf"
@@ -686,66 +684,10 @@ func (s *step) checkTrailer() {
 	}
 }
 
-// sameValue compares two values: streams by dictionary (ignoring /Length)
-// and bytes, everything else with pdf.Equal (references by identity).
-func (s *step) sameValue(o, n pdf.Object) (bool, error) {
-	os, ok1 := o.(*pdf.Stream)
-	ns, ok2 := n.(*pdf.Stream)
-	if !ok1 || !ok2 {
-		if ok1 != ok2 {
-			return false, nil
-		}
-		return pdf.Equal(o, n), nil
-	}
-	od, nd := pdf.Dict{}, pdf.Dict{}
-	for k, v := range os.Dict {
-		if k != "Length" {
-			od[k] = v
-		}
-	}
-	for k, v := range ns.Dict {
-		if k != "Length" {
-			nd[k] = v
-		}
-	}
-	if !pdf.Equal(od, nd) {
-		return false, nil
-	}
-	return s.sameStreamData(os, ns)
-}
-
-// maxStreamCompare bounds the stream bytes compared; larger streams at
-// different places count as changed.
-const maxStreamCompare = 1 << 30
-
-func (s *step) sameStreamData(os, ns *pdf.Stream) (bool, error) {
-	if pdf.Equal(os, ns) {
-		return true, nil
-	}
-	if os.Length != ns.Length || os.Length > maxStreamCompare {
-		return false, nil
-	}
-	return sameReader(s.oldV.RawStream(os), s.newV.RawStream(ns), os.Length)
-}
-
-func sameReader(x, y io.Reader, n int64) (bool, error) {
-	const chunk = 64 << 10
-	bx, by := make([]byte, chunk), make([]byte, chunk)
-	for n > 0 {
-		m := min(int64(chunk), n)
-		if _, err := io.ReadFull(x, bx[:m]); err != nil {
-			return false, err
-		}
-		if _, err := io.ReadFull(y, by[:m]); err != nil {
-			return false, err
-		}
-		if !bytes.Equal(bx[:m], by[:m]) {
-			return false, nil
-		}
-		n -= m
-	}
-	return true, nil
-}
+// sameValue compares two values of the two revisions: streams by
+// dictionary (/Length aside) and bytes, everything else with pdf.Equal
+// (references by identity).
+func (s *step) sameValue(o, n pdf.Object) (bool, error) { return s.newV.Same(o, n) }
 
 // effectiveSigned returns the index of the newest revision that was part
 // of the signed file: normally signed itself, but when the startxref that

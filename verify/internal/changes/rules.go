@@ -39,7 +39,7 @@ func (s *step) changedKeys(o, n pdf.Object) (keys []pdf.Name, ok bool) {
 		}
 	}
 	if os {
-		if same, err := s.sameStreamData(o.(*pdf.Stream), n.(*pdf.Stream)); err != nil || !same {
+		if same, err := s.newV.SameData(o.(*pdf.Stream), n.(*pdf.Stream)); err != nil || !same {
 			keys = append(keys, dataKey)
 		}
 	}
