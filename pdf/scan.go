@@ -316,7 +316,6 @@ func isXRefStream(o Object) bool {
 	return ok && st.Dict["Type"] == Name("XRef")
 }
 
-
 // objectAt reads object num defined at off: by its header there, or, when
 // an object stream starts there, from that stream.
 func (d *Document) objectAt(num uint32, off int64) (Object, error) {
