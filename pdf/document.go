@@ -92,6 +92,8 @@ type shared struct {
 	header    int64
 	issues    []Issue
 	revGroups [][2]int
+	// scanned is the scan of the whole file, made once when needed.
+	scanned *scanDefs
 	// endstreams are the offsets of every "endstream" in the file, found
 	// when a stream's /Length first needs recovering.
 	endstreams []int64
@@ -114,7 +116,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Document, error) {
 	if opts != nil {
 		o = *opts
 	}
-	rd := &ioReader{r: r}
+	rd := &ioReader{r: r, size: size}
 	s := &shared{r: rd, rd: rd, size: size, lim: o.Limits.withDefaults(),
 		cache: map[xrefEntry]Object{}, stms: map[int64]*objStm{}, busy: map[xrefEntry]bool{}}
 	// Header: %PDF- within the first 1024 bytes.

@@ -184,19 +184,80 @@ func (e *IOError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrIO) true.
 func (e *IOError) Is(target error) bool { return target == ErrIO }
 
-// ioReader remembers the first error of the underlying reader other than
-// io.EOF, so that a read error is never mistaken for malformed bytes.
+// ioReader reads the file for a Document. It remembers the first error of
+// the underlying reader other than io.EOF, so that a read error is never
+// mistaken for malformed bytes, and it keeps the last blocks it read
+// (blockSize each, at most maxBlocks: memory does not grow with the file),
+// so that parsing many small objects costs neither a read nor a buffer
+// each.
 type ioReader struct {
-	r   io.ReaderAt
-	err error
+	r      io.ReaderAt
+	size   int64
+	err    error
+	blocks map[int64][]byte
+	order  []int64 // block numbers, oldest first
 }
 
-func (x *ioReader) ReadAt(p []byte, off int64) (int, error) {
-	n, err := x.r.ReadAt(p, off)
+const (
+	blockSize = 64 << 10
+	maxBlocks = 16
+)
+
+func (x *ioReader) note(err error) {
 	if err != nil && !errors.Is(err, io.EOF) && x.err == nil {
 		x.err = err
 	}
-	return n, err
+}
+
+// block returns the block holding off.
+func (x *ioReader) block(off int64) ([]byte, int64) {
+	if off < 0 || off >= x.size {
+		return nil, 0
+	}
+	n := off / blockSize
+	start := n * blockSize
+	if b, ok := x.blocks[n]; ok {
+		return b, start
+	}
+	b := make([]byte, min(blockSize, x.size-start))
+	m, err := x.r.ReadAt(b, start)
+	x.note(err)
+	if m <= 0 {
+		return nil, 0
+	}
+	b = b[:m]
+	if x.blocks == nil {
+		x.blocks = map[int64][]byte{}
+	}
+	if len(x.order) >= maxBlocks {
+		// Readers may still hold the evicted block: it is dropped, never
+		// reused.
+		delete(x.blocks, x.order[0])
+		x.order = x.order[1:]
+	}
+	x.blocks[n] = b
+	x.order = append(x.order, n)
+	return b, start
+}
+
+func (x *ioReader) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > blockSize || off < 0 {
+		n, err := x.r.ReadAt(p, off)
+		x.note(err)
+		return n, err
+	}
+	done := 0
+	for done < len(p) {
+		b, start := x.block(off + int64(done))
+		if b == nil {
+			if x.err != nil {
+				return done, x.err
+			}
+			return done, io.EOF
+		}
+		done += copy(p[done:], b[off+int64(done)-start:])
+	}
+	return done, nil
 }
 
 // IOErr returns the first read error of the underlying reader, as an

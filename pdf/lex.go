@@ -27,13 +27,33 @@ func (r *reader) seek(off int64) {
 		r.i = int(off - r.start)
 		return
 	}
-	r.start, r.buf, r.i = off, r.buf[:0], 0
+	r.start, r.buf, r.i = off, nil, 0
+}
+
+// blockSource is a reader that keeps the file's bytes in blocks a reader
+// can use without a copy.
+type blockSource interface {
+	// block returns the block that holds offset off and the offset of its
+	// first byte, or nil.
+	block(off int64) ([]byte, int64)
 }
 
 func (r *reader) fill() bool {
 	p := r.pos()
 	if p >= r.size {
 		return false
+	}
+	if src, ok := r.r.(blockSource); ok {
+		b, start := src.block(p)
+		if b == nil || p-start >= int64(len(b)) {
+			return false
+		}
+		b = b[p-start:]
+		if int64(len(b)) > r.size-p {
+			b = b[:r.size-p]
+		}
+		r.buf, r.start, r.i = b, p, 0
+		return true
 	}
 	n := int64(4096)
 	if p+n > r.size {
@@ -174,30 +194,41 @@ func (l *lexer) next() token {
 		t.kind = tHex
 		var b []byte
 		var hi int = -1
+		// Signature /Contents are hex strings of many kilobytes: decode
+		// straight from the buffered bytes.
+	hex:
 		for {
-			d, ok := l.r.next()
-			if !ok {
+			if l.r.i >= len(l.r.buf) && !l.r.fill() {
 				return l.fail(malformed("unterminated hex string at %d", pos))
 			}
-			if d == '>' {
-				break
+			buf := l.r.buf[l.r.i:]
+			for j, d := range buf {
+				if d == '>' {
+					l.r.i += j + 1
+					break hex
+				}
+				v := hexValue[d]
+				if v < 0 {
+					if isSpace(d) {
+						continue
+					}
+					l.r.i += j
+					return l.fail(malformed("bad hex string at %d", pos))
+				}
+				if hi < 0 {
+					hi = int(v)
+				} else {
+					b = append(b, byte(hi<<4|int(v)))
+					hi = -1
+				}
 			}
-			if isSpace(d) {
-				continue
-			}
-			v := unhex(d)
-			if v < 0 {
-				return l.fail(malformed("bad hex string at %d", pos))
-			}
-			if hi < 0 {
-				hi = v
-			} else {
-				b = append(b, byte(hi<<4|v))
-				hi = -1
-			}
+			l.r.i += len(buf)
 			if len(b) > l.maxTok {
 				return l.fail(&LimitError{What: "string length", Limit: int64(l.maxTok)})
 			}
+		}
+		if len(b) > l.maxTok {
+			return l.fail(&LimitError{What: "string length", Limit: int64(l.maxTok)})
 		}
 		if hi >= 0 {
 			b = append(b, byte(hi<<4))
@@ -353,6 +384,14 @@ func (l *lexer) literal(pos int64) ([]byte, error) {
 		}
 	}
 }
+
+// hexValue maps a byte to its hexadecimal digit value, -1 for others.
+var hexValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = int8(unhex(byte(i)))
+	}
+	return t
+}()
 
 func unhex(c byte) int {
 	switch {

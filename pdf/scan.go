@@ -21,16 +21,30 @@ type scanDefs struct {
 	// objStmName are offsets of the name /ObjStm: rebuilding readers load
 	// the object streams they find.
 	objStmName []int64
+	// byteRange are offsets of the name /ByteRange.
+	byteRange []int64
+	// all is every header offset, sorted.
+	all []int64
 }
 
 // scanFile finds every "N G obj" header, "trailer" keyword and /XRef name
 // in the file, in one pass over it. Headers inside stream data are found
 // too: some rebuilding readers see them.
 func (s *shared) scanFile() *scanDefs {
+	if s.scanned != nil {
+		return s.scanned
+	}
 	sd := &scanDefs{defs: map[uint32][]int64{}}
+	s.scanned = sd
+	defer func() {
+		for _, offs := range sd.defs {
+			sd.all = append(sd.all, offs...)
+		}
+		sort.Slice(sd.all, func(i, j int) bool { return sd.all[i] < sd.all[j] })
+	}()
 	const chunk = 1 << 20
 	const overlap = 64
-	buf := make([]byte, chunk+overlap)
+	buf := make([]byte, min(chunk+overlap, s.size))
 	for p := int64(0); p < s.size; p += chunk {
 		n, _ := s.r.ReadAt(buf, p)
 		if n <= 0 {
@@ -62,6 +76,15 @@ func (s *shared) scanFile() *scanDefs {
 			if (i == 0 || isSpace(b[i-1]) || isDelim(b[i-1])) && (i+7 >= n || isSpace(b[i+7]) || isDelim(b[i+7])) {
 				sd.trailers = append(sd.trailers, p+int64(i))
 			}
+		}
+		for j := 0; ; {
+			i := bytes.Index(b[j:limit], []byte("/ByteRange"))
+			if i < 0 {
+				break
+			}
+			i += j
+			j = i + 1
+			sd.byteRange = append(sd.byteRange, p+int64(i))
 		}
 		for j := 0; ; {
 			i := bytes.Index(b[j:limit], []byte("/ObjStm"))
@@ -161,10 +184,11 @@ func headerBefore(b []byte, i int) (uint32, int, bool) {
 // must be the one the sections give (or hold the same object); the last
 // trailer must name the same catalog; and none of the object numbers in
 // free (numbers the document refers to although they are free) may have a
-// definition written after the section that last mentions it. Each
-// difference is recorded as an ambiguous IssueScanConflict and returned.
-// It reads the whole file once.
-func (d *Document) CrossCheck(free []uint32) ([]Issue, error) {
+// definition written after the section that last mentions it (free is
+// called only when the file defines a number the final revision does not
+// use). Each difference is recorded as an ambiguous IssueScanConflict and
+// returned. It reads the whole file once.
+func (d *Document) CrossCheck(free func() []uint32) ([]Issue, error) {
 	s := d.s
 	final := &Document{s: s}
 	sd := s.scanFile()
@@ -189,11 +213,7 @@ func (d *Document) CrossCheck(free []uint32) ([]Issue, error) {
 			}
 		}
 	}
-	var all []int64
-	for _, offs := range sd.defs {
-		all = append(all, offs...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	all := sd.all
 	for _, at := range sd.xrefName {
 		obj := int64(-1)
 		if i := sort.Search(len(all), func(i int) bool { return all[i] > at }); i > 0 {
@@ -287,7 +307,17 @@ func (d *Document) CrossCheck(free []uint32) ([]Issue, error) {
 		add(Issue{Object: num, Offset: winner, Detail: issueDetail("object %d is defined again at %d, after the definition the cross-reference section at %d gives; a reader that rebuilds the table from a scan reads that one", num, winner, s.sections[sec].offset)})
 	}
 	// References to free numbers.
-	for _, num := range free {
+	unused := false
+	for num := range sd.defs {
+		if !final.Has(num) {
+			unused = true
+			break
+		}
+	}
+	if !unused || free == nil {
+		return out, nil
+	}
+	for _, num := range free() {
 		offs := sd.defs[num]
 		if len(offs) == 0 {
 			continue
@@ -338,4 +368,59 @@ func (d *Document) objectAt(num uint32, off int64) (Object, error) {
 		}
 	}
 	return nil, malformed("object %d is not at %d", num, off)
+}
+
+// SignatureCandidates returns the numbers of the objects that may be
+// signature dictionaries, in any revision: the objects whose definition in
+// the file, or in an object stream, holds the name /ByteRange. It reads the
+// whole file once (the scan CrossCheck uses too).
+func (d *Document) SignatureCandidates() (map[uint32]bool, error) {
+	s := d.s
+	sd := s.scanFile()
+	if err := s.rd.err; err != nil {
+		return nil, &IOError{Err: err}
+	}
+	out := map[uint32]bool{}
+	for _, at := range sd.byteRange {
+		i := sort.Search(len(sd.all), func(i int) bool { return sd.all[i] > at })
+		if i == 0 {
+			continue
+		}
+		l := &lexer{r: newReader(s.r, sd.all[i-1], s.size), maxTok: 64}
+		if t := l.next(); t.kind == tInt && t.i >= 0 && t.i <= 1<<32-1 {
+			out[uint32(t.i)] = true
+		}
+	}
+	for _, at := range sd.objStmName {
+		i := sort.Search(len(sd.all), func(i int) bool { return sd.all[i] > at })
+		if i == 0 {
+			continue
+		}
+		obj := sd.all[i-1]
+		o, num, _, err := d.parseIndirectAt(obj, 0, -1)
+		if err != nil {
+			continue
+		}
+		if st, ok := o.(*Stream); !ok || st.Dict["Type"] != Name("ObjStm") {
+			continue
+		}
+		os, err := d.loadObjStm(num, obj, -1)
+		if err != nil || !bytes.Contains(os.data, []byte("/ByteRange")) {
+			continue
+		}
+		for k, n := range os.nums {
+			from := os.first + os.offs[k]
+			to := len(os.data)
+			if k+1 < len(os.offs) && os.first+os.offs[k+1] > from {
+				to = os.first + os.offs[k+1]
+			}
+			if from <= to && bytes.Contains(os.data[from:to], []byte("/ByteRange")) {
+				out[n] = true
+			}
+		}
+	}
+	if err := s.rd.err; err != nil {
+		return nil, &IOError{Err: err}
+	}
+	return out, nil
 }

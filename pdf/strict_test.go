@@ -141,8 +141,8 @@ func TestCrossCheck(t *testing.T) {
 type eioReader struct{ b []byte }
 
 func (r eioReader) ReadAt(p []byte, off int64) (int, error) {
-	if off > int64(len(r.b))/2 {
-		return 0, syscall.EIO
+	if off+int64(len(p)) > int64(len(r.b))/2 {
+		return 0, syscall.EIO // a bad sector in the second half
 	}
 	return bytes.NewReader(r.b).ReadAt(p, off)
 }

@@ -195,7 +195,7 @@ func (v *verifier) run() error {
 // rebuilding reader confirms, is a warning.
 func (v *verifier) judgeStructure() error {
 	if len(v.doc.Issues()) > 0 || v.size <= crossCheckSize {
-		if _, err := v.doc.CrossCheck(v.analyzer.Dangling()); err != nil {
+		if _, err := v.doc.CrossCheck(v.analyzer.Dangling); err != nil {
 			return err
 		}
 	}
@@ -267,31 +267,61 @@ func (v *verifier) collect() ([]found, error) {
 		}
 		out = append(out, f)
 	}
+	// Files up to crossCheckSize are scanned once (the scan the structure
+	// cross-check uses): only objects whose bytes name /ByteRange can be
+	// signature dictionaries, so when the form explains all of them, no
+	// page and no object needs reading for widgets or orphans.
+	var cands map[uint32]bool
+	if v.size <= crossCheckSize {
+		c, err := v.doc.SignatureCandidates()
+		if err != nil {
+			return out, err
+		}
+		cands = c
+	}
+	explained := map[uint32]bool{}
+	views := make([]*pdf.Document, len(v.revs))
+	inForms := make([]map[pdf.Ref]bool, len(v.revs))
 	for i := len(v.revs) - 1; i >= 0; i-- {
 		view, err := v.doc.Revision(i)
 		if err != nil {
 			return out, err
 		}
+		views[i] = view
 		fields, err := view.Fields()
 		if err != nil && firstErr == nil {
 			firstErr = fmt.Errorf("revision %d: reading the form: %w", i+1, err)
 		}
 		inForm := map[pdf.Ref]bool{}
+		inForms[i] = inForm
 		for _, f := range fields {
 			inForm[f.Ref] = true
 			for _, w := range f.Widgets {
 				inForm[w] = true
 			}
 			if f.Type == "Sig" {
+				explained[f.Ref.Num] = true
+				if r, ok := f.Dict["V"].(pdf.Ref); ok {
+					explained[r.Num] = true
+				}
 				add(view, f.Name, f.Dict, f.Dict["V"], false)
 			}
 		}
-		for _, w := range pageSignatureWidgets(view, inForm) {
-			add(view, w.Name, w.Dict, w.Dict["V"], true)
+	}
+	unexplained := cands == nil
+	for n := range cands {
+		if !explained[n] {
+			unexplained = true
+			break
 		}
 	}
-	for _, f := range v.orphanSignatures(seen) {
-		out = append(out, f)
+	if unexplained {
+		for i := len(v.revs) - 1; i >= 0; i-- {
+			for _, w := range pageSignatureWidgets(views[i], inForms[i]) {
+				add(views[i], w.Name, w.Dict, w.Dict["V"], true)
+			}
+		}
+		out = append(out, v.orphanSignatures(seen, cands)...)
 	}
 	for i := range out {
 		if br, ok := out[i].dict["ByteRange"].(pdf.Array); ok && len(br) == 4 {
@@ -362,8 +392,9 @@ func pageSignatureWidgets(view *pdf.Document, inForm map[pdf.Ref]bool) []pdf.Fie
 
 // orphanSignatures finds signature dictionaries (dictionaries with a
 // /ByteRange and a /Contents string) in any revision that no signature
-// field has as its value.
-func (v *verifier) orphanSignatures(seen map[pdf.Ref]bool) []found {
+// field has as its value. cands, when not nil, are the only object numbers
+// that can be signature dictionaries.
+func (v *verifier) orphanSignatures(seen map[pdf.Ref]bool, cands map[uint32]bool) []found {
 	var out []found
 	checked := map[pdf.Ref]bool{}
 	for i := range v.revs {
@@ -372,7 +403,7 @@ func (v *verifier) orphanSignatures(seen map[pdf.Ref]bool) []found {
 			continue
 		}
 		for _, ref := range v.revs[i].Objects {
-			if seen[ref] || checked[ref] {
+			if seen[ref] || checked[ref] || (cands != nil && !cands[ref.Num]) {
 				continue
 			}
 			checked[ref] = true

@@ -59,7 +59,7 @@ func FuzzAnalyze(f *testing.F) {
 				t.Fatalf("level %s with changes %+v", res.Level, res.Changes)
 			}
 		}
-		if _, err := doc.CrossCheck(a.Dangling()); err != nil {
+		if _, err := doc.CrossCheck(a.Dangling); err != nil {
 			t.Fatal(err)
 		}
 	})
