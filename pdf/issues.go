@@ -199,14 +199,26 @@ type ioReader struct {
 }
 
 const (
-	blockSize = 64 << 10
-	maxBlocks = 16
+	blockSize = 4 << 10
+	maxBlocks = 256
 )
 
 func (x *ioReader) note(err error) {
 	if err != nil && !errors.Is(err, io.EOF) && x.err == nil {
 		x.err = err
 	}
+}
+
+// cached reports whether the kept blocks hold [off, off+n) (or up to the
+// end of the file).
+func (x *ioReader) cached(off, n int64) bool {
+	end := min(off+n, x.size)
+	for b := off / blockSize; b*blockSize < end; b++ {
+		if _, ok := x.blocks[b]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // block returns the block holding off.
@@ -240,8 +252,11 @@ func (x *ioReader) block(off int64) ([]byte, int64) {
 	return b, start
 }
 
+// ReadAt copies from the blocks kept when they hold all of p; otherwise
+// it reads directly (and keeps nothing: a lone small read, such as a
+// check after a stream's data, should not load a block).
 func (x *ioReader) ReadAt(p []byte, off int64) (int, error) {
-	if len(p) > blockSize || off < 0 {
+	if len(p) > blockSize || off < 0 || !x.cached(off, int64(len(p))) {
 		n, err := x.r.ReadAt(p, off)
 		x.note(err)
 		return n, err
