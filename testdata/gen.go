@@ -20,7 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"segel/internal/fixture"
+	"segel/internal/sample"
 )
 
 func main() {
@@ -39,10 +39,10 @@ func main() {
 		}
 		return p
 	}
-	pks := gen("pks.pdf", func(w io.Writer) error { return fixture.PKS(w, fixture.PKSOptions{}) })
-	form := gen("form.pdf", fixture.Form)
-	minimal := gen("minimal.pdf", fixture.Minimal)
-	gen("hybrid.pdf", fixture.Hybrid)
+	pks := gen("pks.pdf", func(w io.Writer) error { return sample.PKS(w, sample.PKSOptions{}) })
+	form := gen("form.pdf", sample.Form)
+	minimal := gen("minimal.pdf", sample.Minimal)
+	gen("hybrid.pdf", sample.Hybrid)
 
 	// --deterministic-id keeps qpdf's output reproducible (it otherwise
 	// derives the second /ID element from the time).

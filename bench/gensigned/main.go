@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"segel/internal/devca"
-	"segel/internal/fixture"
+	"segel/internal/sample"
 	"segel/signer"
 )
 
@@ -62,7 +62,7 @@ func run(n int, dir, keys string) error {
 	base := time.Date(2025, 1, 1, 9, 0, 0, 0, time.FixedZone("WIB", 7*3600))
 	for i := 0; i < n; i++ {
 		var in bytes.Buffer
-		if err := fixture.PKS(&in, fixture.PKSOptions{Date: base.Add(time.Duration(i) * time.Hour)}); err != nil {
+		if err := sample.PKS(&in, sample.PKSOptions{Date: base.Add(time.Duration(i) * time.Hour)}); err != nil {
 			return err
 		}
 		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("pks-%04d.pdf", i)))

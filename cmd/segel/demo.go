@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"segel/internal/devca"
-	"segel/internal/fixture"
+	"segel/internal/sample"
 	"segel/keystore"
 	"segel/signer"
 	"segel/verify"
@@ -66,7 +66,7 @@ func demoCommand() *cli.Command {
 				{"gubernur-jatim", "Gubernur Jawa Timur (DEVELOPMENT)", "Pemerintah Provinsi Jawa Timur", devca.RSA3072, "SigProvinsi", "Menyetujui Perjanjian Kerja Sama", "Surabaya", 0},
 			}
 			var pdfBuf bytes.Buffer
-			if err := fixture.PKS(&pdfBuf, fixture.PKSOptions{}); err != nil {
+			if err := sample.PKS(&pdfBuf, sample.PKSOptions{}); err != nil {
 				return err
 			}
 			cur := filepath.Join(dir, "pks.pdf")

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"segel/internal/fixture"
+	"segel/internal/sample"
 	"segel/pdf"
 )
 
@@ -64,7 +64,7 @@ type pks struct {
 // newPKS generates the sample agreement and finds its objects.
 func newPKS() *pks {
 	var buf bytes.Buffer
-	if err := fixture.PKS(&buf, fixture.PKSOptions{}); err != nil {
+	if err := sample.PKS(&buf, sample.PKSOptions{}); err != nil {
 		panic(err)
 	}
 	p := &pks{b: buf.Bytes()}

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"segel/internal/devca"
-	"segel/internal/fixture"
 	"segel/internal/judge"
+	"segel/internal/sample"
 )
 
 // samplePdfsig is real pdfsig 22.12.0 output (a PKS fixture with
@@ -132,7 +132,7 @@ func TestExtractSignaturesPadding(t *testing.T) {
 func pad4(n int) string { return fmt.Sprintf("%04d", n) }
 
 // setup makes a development CA, a signer identity (files in dir) and the
-// PKS fixture.
+// PKS sample.
 type setup struct {
 	dir, root, inter, p12, key, chain, pks string
 	ca                                     *devca.CA
@@ -170,7 +170,7 @@ func newSetup(t *testing.T) *setup {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := fixture.PKS(&buf, fixture.PKSOptions{}); err != nil {
+	if err := sample.PKS(&buf, sample.PKSOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(s.pks, buf.Bytes(), 0o644); err != nil {
@@ -364,7 +364,7 @@ func TestJudgesAcceptAndReject(t *testing.T) {
 
 	t.Run("no signatures", func(t *testing.T) {
 		var buf bytes.Buffer
-		if err := fixture.Minimal(&buf); err != nil {
+		if err := sample.Minimal(&buf); err != nil {
 			t.Fatal(err)
 		}
 		p := filepath.Join(t.TempDir(), "minimal.pdf")
