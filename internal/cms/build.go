@@ -158,25 +158,34 @@ func (p *plan) setLeaf(chain []*x509.Certificate) error {
 }
 
 // signedAttrs returns the DER SET OF signed attributes (explicit SET tag, as
-// signed).
+// signed): contentType, messageDigest and ESS signing-certificate-v2.
 func (p *plan) signedAttrs(contentType asn1.ObjectIdentifier, digest []byte) []byte {
-	ct := derSequence(derOID(OIDAttrContentType), derSetOf(derOID(contentType)))
-	md := derSequence(derOID(OIDAttrMessageDigest), derSetOf(derOctetString(digest)))
-	return derSetOf(ct, md, p.essAttr)
+	return p.signedAttrsExtra(contentType, digest, Extra{})
 }
 
-// assemble encodes the ContentInfo. signedAttrs is the explicit SET encoding;
-// it is embedded with the [0] IMPLICIT tag. eContent is embedded when
-// non-nil.
+// assemble encodes the ContentInfo without unsigned attributes.
 func (p *plan) assemble(eContentType asn1.ObjectIdentifier, eContent, signedAttrs, sig []byte) []byte {
-	signerInfo := derSequence(
+	return p.assembleFull(eContentType, eContent, signedAttrs, sig, nil)
+}
+
+// assembleFull encodes the ContentInfo. signedAttrs is the explicit SET
+// encoding; it is embedded with the [0] IMPLICIT tag. eContent is embedded
+// when non-nil. unsigned, when not empty, are DER Attributes embedded as
+// [1] IMPLICIT SET OF Attribute.
+func (p *plan) assembleFull(eContentType asn1.ObjectIdentifier, eContent, signedAttrs, sig []byte, unsigned [][]byte) []byte {
+	parts := [][]byte{
 		derInt(1),
 		p.sid,
 		p.digestAlg,
 		append([]byte{0xa0}, signedAttrs[1:]...),
 		p.sigAlg,
 		derOctetString(sig),
-	)
+	}
+	if len(unsigned) > 0 {
+		set := derSetOf(unsigned...)
+		parts = append(parts, append([]byte{0xa1}, set[1:]...))
+	}
+	signerInfo := derSequence(parts...)
 	encap := [][]byte{derOID(eContentType)}
 	if eContent != nil {
 		encap = append(encap, tlv(0xa0, derOctetString(eContent)))

@@ -14,10 +14,13 @@ import (
 // Together, PrepareDetached and Finish produce exactly what [SignDetached]
 // produces, without ever calling the Signer's Sign method.
 type Prepared struct {
-	p     *plan
-	attrs []byte // signed attributes, explicit SET encoding
-	sum   []byte // hash of attrs: the value to sign
-	done  bool
+	p        *plan
+	attrs    []byte // signed attributes, explicit SET encoding
+	sum      []byte // hash of attrs: the value to sign
+	eType    []int  // encapsulated content type (id-data for detached)
+	eContent []byte // encapsulated content, nil for detached
+	sig      []byte // the accepted signature value
+	done     bool
 }
 
 // PrepareDetached computes the signed attributes of a detached CMS
@@ -32,10 +35,7 @@ func PrepareDetached(digest []byte, opts SignOptions) (*Prepared, error) {
 	if len(digest) != p.hash.Size() {
 		return nil, fmt.Errorf("%w: digest is %d bytes, %v needs %d", ErrInvalidOptions, len(digest), p.hash, p.hash.Size())
 	}
-	attrs := p.signedAttrs(OIDData, digest)
-	h := p.hash.New()
-	h.Write(attrs)
-	return &Prepared{p: p, attrs: attrs, sum: h.Sum(nil)}, nil
+	return p.prepare(OIDData, nil, p.signedAttrs(OIDData, digest)), nil
 }
 
 // Digest returns the hash that the key must sign: the digest, under the
@@ -55,13 +55,11 @@ func (pr *Prepared) SignerOpts() crypto.SignerOpts { return pr.p.signerOpts }
 // [SignDetached] apply (short RSA values are left-padded, raw r||s ECDSA
 // values are converted to DER). Finish succeeds at most once.
 func (pr *Prepared) Finish(sig []byte) ([]byte, error) {
-	if pr.done {
+	if pr.done || pr.sig != nil {
 		return nil, fmt.Errorf("%w: Finish called twice", ErrInvalidOptions)
 	}
-	sig, err := pr.p.checkSignature(pr.sum, sig)
-	if err != nil {
+	if _, err := pr.Accept(sig); err != nil {
 		return nil, err
 	}
-	pr.done = true
-	return pr.p.assemble(OIDData, nil, pr.attrs, sig), nil
+	return pr.Complete()
 }
