@@ -7,6 +7,7 @@ go 1.26.0
 godebug x509negativeserial=1
 
 require (
+	github.com/digitorus/timestamp v0.0.0-20231217203849-220c5c2851b7
 	github.com/hashicorp/vault/api v1.23.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/urfave/cli/v2 v2.27.7
@@ -19,13 +20,12 @@ require (
 
 // Only tests, benchmarks and test helpers use these (headless Chromium for
 // the web pages, digitorus/pdfsign as an interop and benchmark peer,
-// digitorus/timestamp to make test timestamp tokens, testscript): the segel
+// testscript): the segel
 // binary links none of them.
 require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/digitorus/pdfsign v0.0.0-20250819064552-5f74f69dda1d
-	github.com/digitorus/timestamp v0.0.0-20231217203849-220c5c2851b7
 	github.com/rogpeppe/go-internal v1.16.0
 )
 

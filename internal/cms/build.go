@@ -28,6 +28,10 @@ type SignOptions struct {
 	// PSS selects RSASSA-PSS (salt length equal to the hash length, MGF1
 	// with the same hash) instead of RSASSA-PKCS1-v1_5. RSA keys only.
 	PSS bool
+	// NoCertificates leaves the certificates field out (a time-stamp
+	// token for a request without certReq, RFC 3161 §2.4.1). The chain is
+	// still needed: it names the signer.
+	NoCertificates bool
 }
 
 // plan holds everything derived from SignOptions that does not depend on
@@ -190,13 +194,11 @@ func (p *plan) assembleFull(eContentType asn1.ObjectIdentifier, eContent, signed
 	if eContent != nil {
 		encap = append(encap, tlv(0xa0, derOctetString(eContent)))
 	}
-	sd := derSequence(
-		derInt(1),
-		derSetOf(p.digestAlg),
-		derSequence(encap...),
-		tlv(0xa0, p.certs),
-		derSetOf(signerInfo),
-	)
+	sdParts := [][]byte{derInt(1), derSetOf(p.digestAlg), derSequence(encap...)}
+	if !p.opts.NoCertificates {
+		sdParts = append(sdParts, tlv(0xa0, p.certs))
+	}
+	sd := derSequence(append(sdParts, derSetOf(signerInfo))...)
 	return derSequence(derOID(OIDSignedData), tlv(0xa0, sd))
 }
 

@@ -231,6 +231,11 @@ type LeafRequest struct {
 	// empty, non-nil slice to ask for "none of this kind".
 	ExtKeyUsage        []x509.ExtKeyUsage
 	UnknownExtKeyUsage []asn1.ObjectIdentifier
+	// TSA makes a time-stamping authority's certificate (RFC 3161 §2.3):
+	// extended key usage timeStamping only, marked critical, and key usage
+	// digitalSignature. ExtKeyUsage, UnknownExtKeyUsage and KeyUsage are
+	// then ignored.
+	TSA bool
 }
 
 // Identity is a signer: a private key, its certificate and the chain to
@@ -295,6 +300,17 @@ func (ca *CA) Issue(req LeafRequest) (*Identity, error) {
 	}
 	if req.Email != "" {
 		tmpl.EmailAddresses = []string{req.Email}
+	}
+	if req.TSA {
+		// crypto/x509 writes the EKU extension non-critical; RFC 3161
+		// wants it critical, so it is written by hand.
+		ekuDER, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+		if err != nil {
+			return nil, err
+		}
+		tmpl.ExtKeyUsage, tmpl.UnknownExtKeyUsage = nil, nil
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: ekuDER})
 	}
 	cert, err := create(tmpl, ca.Intermediate, key.Public(), ca.IntermediateKey)
 	if err != nil {
