@@ -50,6 +50,10 @@ func (sd *SignedData) SignerCertificate(si *SignerInfo) (*x509.Certificate, erro
 	return found[0], nil
 }
 
+// Identifies reports whether c is the certificate si's signer identifier
+// names (for a CMS that does not carry its signer's certificate).
+func (si *SignerInfo) Identifies(c *x509.Certificate) bool { return si.matches(c, false) }
+
 func (si *SignerInfo) matches(c *x509.Certificate, exact bool) bool {
 	if c == nil {
 		return false
