@@ -49,16 +49,31 @@ type AuditEntry struct {
 	// key backend or the server failed).
 	Outcome string `json:"outcome"`
 	Error   string `json:"error,omitempty"`
+	// Timestamp describes a time-stamp token the authority issued
+	// (outcome "timestamped").
+	Timestamp *TimestampAudit `json:"timestamp,omitempty"`
 	// Prev is the hash of the previous entry (64 zeros for the first).
 	Prev string `json:"prev"`
 }
 
+// TimestampAudit is what the audit log keeps of one time-stamp token.
+type TimestampAudit struct {
+	Serial      string `json:"serial"`
+	Hash        string `json:"hash"`
+	Imprint     string `json:"imprint"`
+	Nonce       string `json:"nonce,omitempty"`
+	Policy      string `json:"policy"`
+	TokenSHA256 string `json:"token_sha256"`
+}
+
 // Audit outcomes.
 const (
-	OutcomeSigned  = "signed"
-	OutcomeDenied  = "denied"
-	OutcomeRefused = "refused"
-	OutcomeFailed  = "failed"
+	// OutcomeTimestamped: the time-stamping authority issued a token.
+	OutcomeTimestamped = "timestamped"
+	OutcomeSigned      = "signed"
+	OutcomeDenied      = "denied"
+	OutcomeRefused     = "refused"
+	OutcomeFailed      = "failed"
 )
 
 // genesis is the Prev of the first entry.

@@ -76,6 +76,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			auditCommand(),
 			keysCommand(),
 			certCommand(),
+			tsaCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
