@@ -10,7 +10,8 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(pdf:FuzzLexer pdf:FuzzOpen internal/cms:FuzzParse internal/cms:FuzzNormalizeBER
            keystore:FuzzParseKeyFile verify:FuzzVerify signer:FuzzSign
-           internal/cms:FuzzParseCertificate verify/internal/changes:FuzzAnalyze)
+           internal/cms:FuzzParseCertificate verify/internal/changes:FuzzAnalyze
+           pkinet:FuzzGuard certfile:FuzzParse)
 fi
 for t in "${targets[@]}"; do
   pkg=${t%%:*} name=${t##*:}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"segel/pkinet"
 )
 
 // Config is the service configuration, read from a YAML file with
@@ -45,6 +47,9 @@ type Config struct {
 	Audit AuditConfig `yaml:"audit"`
 	// Limits bound what one request and the whole service may use.
 	Limits LimitsConfig `yaml:"limits"`
+	// Fetch configures the requests the service sends to PKI services
+	// (OCSP, CRLs, time-stamps).
+	Fetch FetchConfig `yaml:"fetch"`
 
 	// dir is the directory relative paths are resolved against: the
 	// directory of the config file, or the working directory.
@@ -92,6 +97,28 @@ type VerifyConfig struct {
 	// DefaultTrust is the trust set used when a request names none.
 	// Default: "default" if it exists, else the only trust set.
 	DefaultTrust string `yaml:"default_trust"`
+}
+
+// FetchConfig configures the service's PKI requests, which go through
+// package pkinet: http(s) only, bounded in time and size, no proxy, and
+// connections only to public addresses unless Allow says more.
+type FetchConfig struct {
+	// Allow lists what may be reached besides public addresses:
+	// "loopback", "private" (RFC 1918 and fc00::/7), or networks in CIDR
+	// notation such as "10.20.0.0/16" (link-local and other special
+	// addresses only this way). Empty, the default: public addresses only.
+	Allow []string `yaml:"allow"`
+}
+
+// PKINet returns the network configuration of the service's PKI requests
+// (the guard from fetch.allow; the defaults of package pkinet otherwise).
+// [Config.Validate] reports a fetch.allow it cannot read.
+func (c *Config) PKINet() (pkinet.Config, error) {
+	g, err := pkinet.ParseGuard(c.Fetch.Allow)
+	if err != nil {
+		return pkinet.Config{}, fmt.Errorf("fetch.allow: %w", err)
+	}
+	return pkinet.Config{Guard: g}, nil
 }
 
 // IdentityConfig is one caller. A request is that identity when it
@@ -456,6 +483,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Keys) > 0 && c.Audit.File == "" {
 		bad("audit.file is required when keys are configured: every signature is logged")
+	}
+	if _, err := c.PKINet(); err != nil {
+		bad("%v", err)
 	}
 	if c.Limits.MaxConcurrent < 0 {
 		bad("limits.max_concurrent must not be negative")

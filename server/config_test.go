@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,7 @@ func TestConfigValidation(t *testing.T) {
 		{"same token twice", "identities:\n  - name: a\n    token_sha256: " + hash + "\n  - name: b\n    token_sha256: " + hash + "\n", "same token"},
 		{"unknown default trust", "verify:\n  default_trust: x\n", `no trust set "x"`},
 		{"bad size", "limits:\n  max_body: 10 parsecs\n", "unknown unit"},
+		{"bad fetch allowance", "fetch:\n  allow: [loopback, intranet]\n", `fetch.allow: "intranet" is not`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -152,6 +154,38 @@ func TestConfigValidation(t *testing.T) {
 		}
 		if err != nil {
 			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
+
+// TestFetchConfig: the service's PKI requests reach public addresses
+// only, unless fetch.allow says more.
+func TestFetchConfig(t *testing.T) {
+	for _, tc := range []struct {
+		yaml            string
+		loopback, local bool // 127.0.0.1, 10.20.1.1 allowed
+	}{
+		{"", false, false},
+		{"fetch:\n  allow: []\n", false, false},
+		{"fetch:\n  allow: [loopback]\n", true, false},
+		{"fetch:\n  allow: [private]\n", false, true},
+		{"fetch:\n  allow: [10.20.0.0/16, loopback]\n", true, true},
+	} {
+		cfg, err := ParseConfig([]byte(tc.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("%q: %v", tc.yaml, err)
+		}
+		nc, err := cfg.PKINet()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ip, want := range map[string]bool{"127.0.0.1": tc.loopback, "10.20.1.1": tc.local, "8.8.8.8": true, "169.254.169.254": false} {
+			if err := nc.Check(netip.MustParseAddr(ip)); (err == nil) != want {
+				t.Errorf("%q: %s: %v, want allowed=%v", tc.yaml, ip, err, want)
+			}
 		}
 	}
 }

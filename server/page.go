@@ -57,6 +57,7 @@ type texts struct {
 	notAllowedChange                string
 	kindApproval, kindCertify       string
 	kindTimestamp, months           string
+	noteOffline                     string
 	errBusy, errTooLarge, errNotPDF string
 	errEmpty, errNoFile, errAuth    string
 	errGeneric                      string
@@ -125,6 +126,7 @@ var pageTexts = map[string]*texts{
 		kindCertify:      "sertifikasi (DocMDP P=%d)",
 		kindTimestamp:    "cap waktu dokumen",
 		months:           "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember",
+		noteOffline:      "Status pencabutan sertifikat hanya diperiksa dengan data yang tersimpan di dalam dokumen; layanan ini tidak menghubungi server OCSP atau CRL.",
 		errBusy:          "Server sedang memeriksa banyak dokumen. Silakan coba lagi sebentar lagi.",
 		errTooLarge:      "Dokumen terlalu besar (paling besar %s).",
 		errNotPDF:        "Berkas yang diunggah bukan dokumen PDF.",
@@ -195,6 +197,7 @@ var pageTexts = map[string]*texts{
 		kindCertify:      "certification (DocMDP P=%d)",
 		kindTimestamp:    "document timestamp",
 		months:           "January February March April May June July August September October November December",
+		noteOffline:      "Certificate revocation is checked only against the data stored in the document; this service does not contact OCSP or CRL servers.",
 		errBusy:          "The server is checking many documents right now. Please try again in a moment.",
 		errTooLarge:      "The document is too large (at most %s).",
 		errNotPDF:        "The uploaded file is not a PDF document.",
@@ -237,6 +240,8 @@ type pageSig struct {
 	Reason, Location             string
 	Indication, Class, Icon      string
 	Errors, Warnings             []string
+	// Notes are the page's words for the verifier's facts.
+	Notes []string
 }
 
 // pickLang chooses the page language.
@@ -434,6 +439,12 @@ func pageReport(t *texts, rep *verify.Report, up *upload, trust string) *pageRes
 			chain = append(chain, c)
 		}
 		ps.Chain = strings.Join(chain, " → ")
+		if sg.HasFact(verify.FactNoTrustRoots) {
+			ps.Notes = append(ps.Notes, t.NoTrust)
+		}
+		if sg.HasFact(verify.FactRevocationOffline) {
+			ps.Notes = append(ps.Notes, t.noteOffline)
+		}
 		res.Signatures = append(res.Signatures, ps)
 	}
 	res.ManySignature = len(res.Signatures) > 1

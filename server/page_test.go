@@ -54,10 +54,15 @@ func TestVerifyPageHTML(t *testing.T) {
 	if resp.StatusCode != 200 || strings.Contains(page, "<img src=x") || !strings.Contains(page, "&lt;img src=x") {
 		t.Errorf("file name not escaped: %s", page)
 	}
-	for _, want := range []string{`data-indication="TOTAL_PASSED"`, "All signatures are valid", "Kepala Dinas Kominfo Tuban", "as claimed by the signer; not proven"} {
+	for _, want := range []string{`data-indication="TOTAL_PASSED"`, "All signatures are valid", "Kepala Dinas Kominfo Tuban", "as claimed by the signer; not proven",
+		// The verifier's fact, in the page's words (no command-line advice).
+		`<p class="note">Certificate revocation is checked only against the data stored in the document; this service does not contact OCSP or CRL servers.</p>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("result page lacks %q", want)
 		}
+	}
+	if strings.Contains(page, "--online") || strings.Contains(page, "--trust") {
+		t.Error("the page gives command-line advice")
 	}
 	// Errors are shown in the page, in its language.
 	ct, body = multipartBody(t, nil, "a.txt", []byte("hello"))

@@ -7,14 +7,12 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -22,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"segel/certfile"
 )
 
 // Options are the server's dependencies that do not come from the
@@ -144,44 +144,14 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	return t, nil
 }
 
-// loadPool reads PEM (or single DER) certificate files into a pool.
+// loadPool reads certificate files (PEM or DER, single certificates or
+// bundles: see package certfile) into a pool.
 func loadPool(resolve func(string) string, files []string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	for _, f := range files {
-		p := resolve(f)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		n := 0
-		rest := b
-		for {
-			var blk *pem.Block
-			blk, rest = pem.Decode(rest)
-			if blk == nil {
-				break
-			}
-			if blk.Type != "CERTIFICATE" {
-				continue
-			}
-			cert, err := x509.ParseCertificate(blk.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
-			}
-			pool.AddCert(cert)
-			n++
-		}
-		if n == 0 {
-			if cert, err := x509.ParseCertificate(b); err == nil {
-				pool.AddCert(cert)
-				n++
-			}
-		}
-		if n == 0 {
-			return nil, fmt.Errorf("%s holds no certificate (PEM or DER expected)", p)
-		}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = resolve(f)
 	}
-	return pool, nil
+	return certfile.ReadPool(paths...)
 }
 
 func (s *Server) routes() {

@@ -3,12 +3,14 @@ package verify
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,7 +18,18 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"segel/pkinet"
 )
+
+// loopbackNet allows the test servers on 127.0.0.1, which a Fetcher
+// refuses by default.
+var loopbackNet = pkinet.Config{Guard: pkinet.Guard{AllowLoopback: true}}
+
+// testFetcher returns a Fetcher for fs, loopback allowed.
+func testFetcher(fs *fetchServer) *Fetcher {
+	return &Fetcher{Client: fs.Client(), Network: loopbackNet}
+}
 
 // fetchServer serves test paths and counts requests.
 type fetchServer struct {
@@ -43,9 +56,14 @@ func (fs *fetchServer) serve(w http.ResponseWriter, r *http.Request) {
 	fs.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
 	p := r.URL.Path
+	w.Header().Set("Content-Type", "application/ocsp-response")
 	switch {
 	case p == "/echo":
 		w.Write(append([]byte(r.Method+" "+r.Header.Get("Content-Type")+" "), body...))
+	case strings.HasPrefix(p, "/echo/"): // an OCSP request sent with GET
+		enc, _ := url.PathUnescape(strings.TrimPrefix(r.URL.EscapedPath(), "/echo/"))
+		req, _ := base64.StdEncoding.DecodeString(enc)
+		w.Write(append([]byte(r.Method+" "), req...))
 	case p == "/slow":
 		time.Sleep(100 * time.Millisecond)
 		w.Write([]byte("slow"))
@@ -80,21 +98,55 @@ func (fs *fetchServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// TestFetcherOCSPRequest: a short request is sent with GET (RFC 6960
+// appendix A.1), a long one with POST.
 func TestFetcherOCSPRequest(t *testing.T) {
 	fs := newFetchServer(t)
-	f := NewFetcher(fs.Client())
+	f := testFetcher(fs)
 	b, err := f.OCSP(context.Background(), fs.URL+"/echo", []byte("REQ"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(b) != "POST application/ocsp-request REQ" {
+	if string(b) != "GET REQ" {
 		t.Errorf("server saw %q", b)
+	}
+	long := strings.Repeat("R", 300)
+	if b, err := f.OCSP(context.Background(), fs.URL+"/echo", []byte(long)); err != nil || string(b) != "POST application/ocsp-request "+long {
+		t.Errorf("server saw %q, %v", b, err)
+	}
+}
+
+// TestFetcherRefusesLoopback: without an allowance, an OCSP responder or
+// CRL on a loopback address is refused, the address named, nothing sent;
+// a redirect to a loopback or link-local address is refused too.
+func TestFetcherRefusesLoopback(t *testing.T) {
+	fs := newFetchServer(t)
+	for _, f := range []*Fetcher{NewFetcher(nil), NewFetcher(fs.Client()), {}} {
+		_, err := f.OCSP(context.Background(), fs.URL+"/echo", []byte("REQ"))
+		var re *pkinet.RefusedError
+		if !errors.Is(err, pkinet.ErrRefused) || !errors.As(err, &re) || re.Class != pkinet.ClassLoopback || !strings.Contains(err.Error(), "127.0.0.1") {
+			t.Errorf("OCSP: %v", err)
+		}
+		if _, err := f.CRL(context.Background(), fs.URL+"/echo"); !errors.Is(err, pkinet.ErrRefused) {
+			t.Errorf("CRL: %v", err)
+		}
+	}
+	if n := fs.hits.Load(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+	u, _ := url.Parse(fs.URL)
+	f := &Fetcher{Network: pkinet.Config{Guard: pkinet.Guard{AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}}
+	for _, to := range []string{"http://127.0.0.2:" + u.Port() + "/echo", "http://[::1]:" + u.Port() + "/echo", "http://169.254.169.254/latest/meta-data/"} {
+		_, err := f.CRL(context.Background(), fs.URL+"/to?u="+url.QueryEscape(to))
+		if !errors.Is(err, pkinet.ErrRefused) {
+			t.Errorf("redirect to %s: %v", to, err)
+		}
 	}
 }
 
 func TestFetcherCache(t *testing.T) {
 	fs := newFetchServer(t)
-	f := NewFetcher(fs.Client())
+	f := testFetcher(fs)
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
 		if _, err := f.OCSP(ctx, fs.URL+"/echo", []byte("A")); err != nil {
@@ -123,7 +175,7 @@ func TestFetcherCache(t *testing.T) {
 
 func TestFetcherConcurrent(t *testing.T) {
 	fs := newFetchServer(t)
-	f := NewFetcher(fs.Client())
+	f := testFetcher(fs)
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i := 0; i < 20; i++ {
@@ -153,7 +205,7 @@ func TestFetcherConcurrent(t *testing.T) {
 // remembered as a failure.
 func TestFetcherCallerCancel(t *testing.T) {
 	fs := newFetchServer(t)
-	f := NewFetcher(fs.Client())
+	f := testFetcher(fs)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := f.OCSP(ctx, fs.URL+"/echo", nil); !errors.Is(err, context.Canceled) {
@@ -166,7 +218,7 @@ func TestFetcherCallerCancel(t *testing.T) {
 
 func TestFetcherTimeout(t *testing.T) {
 	fs := newFetchServer(t)
-	f := &Fetcher{Client: fs.Client(), Timeout: 100 * time.Millisecond}
+	f := &Fetcher{Client: fs.Client(), Timeout: 100 * time.Millisecond, Network: loopbackNet}
 	start := time.Now()
 	_, err := f.CRL(context.Background(), fs.URL+"/block")
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -176,7 +228,7 @@ func TestFetcherTimeout(t *testing.T) {
 		t.Errorf("took %v with a 100ms timeout", d)
 	}
 	// The caller's context bounds it too.
-	f = &Fetcher{Client: fs.Client()}
+	f = testFetcher(fs)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start = time.Now()
@@ -190,7 +242,7 @@ func TestFetcherTimeout(t *testing.T) {
 
 func TestFetcherSizeLimit(t *testing.T) {
 	fs := newFetchServer(t)
-	f := &Fetcher{Client: fs.Client(), MaxOCSPSize: 4096}
+	f := &Fetcher{Client: fs.Client(), MaxOCSPSize: 4096, Network: loopbackNet}
 	ctx := context.Background()
 	if b, err := f.OCSP(ctx, fs.URL+"/size/4096", nil); err != nil || len(b) != 4096 {
 		t.Errorf("exactly the limit: %d bytes, %v", len(b), err)
@@ -200,7 +252,7 @@ func TestFetcherSizeLimit(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
-	f = &Fetcher{Client: fs.Client(), MaxCRLSize: 2048}
+	f = &Fetcher{Client: fs.Client(), MaxCRLSize: 2048, Network: loopbackNet}
 	if _, err := f.CRL(ctx, fs.URL+"/chunked/3000"); !errors.Is(err, ErrResponseTooLarge) {
 		t.Errorf("CRL: %v", err)
 	}
@@ -208,7 +260,7 @@ func TestFetcherSizeLimit(t *testing.T) {
 
 func TestFetcherRedirects(t *testing.T) {
 	fs := newFetchServer(t)
-	f := NewFetcher(fs.Client())
+	f := testFetcher(fs)
 	ctx := context.Background()
 	if _, err := f.OCSP(ctx, fs.URL+"/redirect/3", nil); err != nil {
 		t.Errorf("three redirects: %v", err)
@@ -257,7 +309,7 @@ func TestFetcherNoCredentials(t *testing.T) {
 	jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: "secret"}})
 	c := fs.Client()
 	c.Jar = jar
-	f := NewFetcher(c)
+	f := &Fetcher{Client: c, Network: loopbackNet}
 	if _, err := f.CRL(context.Background(), fs.URL+"/redirect/2"); err == nil {
 		t.Log("echo is not a CRL; an error is expected")
 	}

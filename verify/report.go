@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"slices"
 	"time"
 
 	"segel/verify/internal/changes"
@@ -136,6 +137,48 @@ type Signature struct {
 	SubIndication string   `json:"sub_indication,omitempty"`
 	Errors        []string `json:"errors,omitempty"`
 	Warnings      []string `json:"warnings,omitempty"`
+
+	// Facts are the conditions a caller may turn into advice (see
+	// [Fact]). They are not in the JSON report: its errors and warnings
+	// say the same in neutral words.
+	Facts []Fact `json:"-"`
+}
+
+// Fact is a condition of a verification that its caller may act on: a
+// command can suggest a flag, a web page say what the service does. The
+// verifier states facts; it gives no advice, since it does not know who
+// reads the report.
+type Fact string
+
+// Facts.
+const (
+	// FactNoTrustRoots: no trust roots were given (Options.Roots was
+	// nil), so no chain could be trusted.
+	FactNoTrustRoots Fact = "no-trust-roots"
+	// FactRevocationOffline: the revocation status of a certificate of
+	// the chain was not established and nothing was fetched, because
+	// Options.Online was not set; an online check might establish it.
+	FactRevocationOffline Fact = "revocation-offline"
+)
+
+// HasFact reports whether f was found for the signature.
+func (s *Signature) HasFact(f Fact) bool { return slices.Contains(s.Facts, f) }
+
+// HasFact reports whether f was found for any signature of the file.
+func (r *Report) HasFact(f Fact) bool {
+	for i := range r.Signatures {
+		if r.Signatures[i].HasFact(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// fact records f once.
+func (s *Signature) fact(f Fact) {
+	if !s.HasFact(f) {
+		s.Facts = append(s.Facts, f)
+	}
 }
 
 func rank(ind string) int {

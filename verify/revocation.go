@@ -10,8 +10,9 @@ package verify
 //     signed attribute adbe-revocationInfoArchival and of the CMS crls
 //     field;
 //   - online, only with Options.Online and only for a certificate without a
-//     usable embedded status: its OCSP responders (POST), then its CRL
-//     distribution points, through a [Fetcher].
+//     usable embedded status: its OCSP responders (GET or POST), then its
+//     CRL distribution points, through a [Fetcher] (package pkinet: public
+//     addresses only unless the Fetcher allows more).
 //
 // A status is used only if its signature verifies: an OCSP response signed
 // by the issuer, or by a responder certificate that the issuer signed and
@@ -46,7 +47,9 @@ package verify
 // the indication. ETSI EN 319 102-1 would make such a signature
 // INDETERMINATE; segel reports it as Revocation "not-checked" or "unknown"
 // with a warning instead, so that signatures without revocation data
-// (PAdES B-B, the level segel itself produces) can pass.
+// (PAdES B-B, the level segel itself produces) can pass. Without
+// Options.Online the signature also gets [FactRevocationOffline], which
+// callers may turn into advice (a flag, a note on a page).
 
 import (
 	"bytes"
@@ -98,6 +101,10 @@ const (
 	SourceOnlineOCSP   = "online-ocsp"
 	SourceOnlineCRL    = "online-crl"
 )
+
+// offlineWords end the warning about a certificate whose revocation status
+// was not established when Options.Online is not set ([FactRevocationOffline]).
+const offlineWords = "online checking is off"
 
 const (
 	// maxRevocationItems bounds each array of embedded revocation data.
@@ -253,14 +260,16 @@ func (v *verifier) checkRevocation(s *Signature, chain []*x509.Certificate, sd *
 			if v.opts.Online {
 				s.warn(fmt.Sprintf("revocation status not checked: %s and %s", why, strings.Join(cr.problems, "; ")))
 			} else {
-				s.warn(fmt.Sprintf("revocation status not checked: %s; use --online", why))
+				s.warn(fmt.Sprintf("revocation status not checked: %s; %s", why, offlineWords))
+				s.fact(FactRevocationOffline)
 			}
 		case RevocationUnknown:
-			hint := ""
+			tail := ""
 			if !v.opts.Online {
-				hint = "; use --online"
+				tail = "; " + offlineWords
+				s.fact(FactRevocationOffline)
 			}
-			s.warn(fmt.Sprintf("revocation status unknown for %s: %s%s", name, strings.Join(append(cr.problems, cr.stale...), "; "), hint))
+			s.warn(fmt.Sprintf("revocation status unknown for %s: %s%s", name, strings.Join(append(cr.problems, cr.stale...), "; "), tail))
 		}
 	}
 	return leafInDSS

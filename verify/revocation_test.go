@@ -10,11 +10,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +29,7 @@ import (
 	"segel/internal/cms"
 	"segel/internal/devca"
 	"segel/pdf"
+	"segel/pkinet"
 	"segel/signer"
 )
 
@@ -233,13 +237,29 @@ func TestRevocationNoData(t *testing.T) {
 	if s.Indication != TotalPassed || s.Revocation != RevocationNotChecked || s.RevocationSource != "" || s.Level != "B-B" {
 		t.Fatalf("%s", dumpSig(s))
 	}
-	if !hasWarning(s, "revocation status not checked: no embedded OCSP/CRL for CN=Kepala Dinas Kominfo; use --online") {
+	if !hasWarning(s, "revocation status not checked: no embedded OCSP/CRL for CN=Kepala Dinas Kominfo; online checking is off") || !s.HasFact(FactRevocationOffline) {
 		t.Errorf("no not-checked warning:\n%s", dumpSig(s))
 	}
 	// Without a chain nothing is judged.
-	s = oneSignature(t, verifyBytes(t, b, Options{}))
+	rep := verifyBytes(t, b, Options{})
+	s = oneSignature(t, rep)
 	if s.Revocation != "" {
 		t.Errorf("without roots: revocation %q", s.Revocation)
+	}
+	// Facts, not advice: the words name no flag of any command.
+	if !s.HasFact(FactNoTrustRoots) || !rep.HasFact(FactNoTrustRoots) || rep.HasFact(FactRevocationOffline) || strings.Join(s.Errors, "\n") != "no trust roots were given" {
+		t.Errorf("without roots: facts %v, errors %q", s.Facts, s.Errors)
+	}
+	for _, opts := range []Options{{}, {Roots: p.roots()}, {Roots: p.roots(), Online: true, Fetcher: &Fetcher{Client: &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, io.EOF })}}}} {
+		s := oneSignature(t, verifyBytes(t, b, opts))
+		for _, m := range append(s.Errors, s.Warnings...) {
+			if strings.Contains(m, "--") {
+				t.Errorf("advice in %q", m)
+			}
+		}
+		if opts.Online && s.HasFact(FactRevocationOffline) {
+			t.Errorf("online: %v", s.Facts)
+		}
 	}
 }
 
@@ -541,6 +561,7 @@ type responder struct {
 	statuses map[string]ocsp.Response // by serial
 	crl      []byte
 	body     []byte // when set, sent for every OCSP request
+	bodyType string // the Content-Type of body (default application/ocsp-response)
 	block    bool   // answer only once the client gave up
 	release  chan struct{}
 	ocspHits atomic.Int32
@@ -549,12 +570,15 @@ type responder struct {
 
 func (r *responder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
-	p, block, body, crl := r.p, r.block, r.body, r.crl
+	p, block, body, bodyType, crl := r.p, r.block, r.body, r.bodyType, r.crl
 	r.mu.Unlock()
-	switch req.URL.Path {
-	case "/ocsp":
+	if bodyType == "" {
+		bodyType = "application/ocsp-response"
+	}
+	switch path := req.URL.Path; {
+	case path == "/ocsp" || strings.HasPrefix(path, "/ocsp/"):
 		r.ocspHits.Add(1)
-	case "/crl":
+	case path == "/crl":
 		r.crlHits.Add(1)
 	default:
 		http.NotFound(w, req)
@@ -578,14 +602,22 @@ func (r *responder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if body != nil {
+		w.Header().Set("Content-Type", bodyType)
 		w.Write(body)
 		return
 	}
-	if req.Method != http.MethodPost || req.Header.Get("Content-Type") != "application/ocsp-request" {
-		http.Error(w, "want POST application/ocsp-request", http.StatusBadRequest)
+	var b []byte
+	switch {
+	case req.Method == http.MethodGet && strings.HasPrefix(req.URL.EscapedPath(), "/ocsp/"):
+		// RFC 6960 appendix A.1: the URL-encoded base64 of the request.
+		enc, _ := url.PathUnescape(strings.TrimPrefix(req.URL.EscapedPath(), "/ocsp/"))
+		b, _ = base64.StdEncoding.DecodeString(enc)
+	case req.Method == http.MethodPost && req.Header.Get("Content-Type") == "application/ocsp-request":
+		b, _ = io.ReadAll(req.Body)
+	default:
+		http.Error(w, "want GET /ocsp/REQUEST or POST application/ocsp-request", http.StatusBadRequest)
 		return
 	}
-	b, _ := io.ReadAll(req.Body)
 	oreq, err := ocsp.ParseRequest(b)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -609,6 +641,12 @@ func (r *responder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/ocsp-response")
 	w.Write(der)
+}
+
+// loopbackFetcher returns a Fetcher for the responder srv on 127.0.0.1,
+// which Fetchers refuse unless loopback is allowed.
+func loopbackFetcher(srv *httptest.Server) *Fetcher {
+	return &Fetcher{Client: srv.Client(), Network: loopbackNet}
 }
 
 // onlineSetup starts a responder and a PKI whose leaf names it.
@@ -645,7 +683,7 @@ func TestRevocationOnline(t *testing.T) {
 
 	// Online, good; a shared Fetcher asks once for many files.
 	r.statuses[leaf.SerialNumber.String()] = ocsp.Response{Status: ocsp.Good}
-	f := &Fetcher{Client: srv.Client()}
+	f := loopbackFetcher(srv)
 	for i := 0; i < 3; i++ {
 		s = oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: f}))
 		if s.Indication != TotalPassed || s.Revocation != RevocationGood || s.RevocationSource != SourceOnlineOCSP {
@@ -660,9 +698,9 @@ func TestRevocationOnline(t *testing.T) {
 		t.Errorf("no warning about the intermediate:\n%s", dumpSig(s))
 	}
 
-	// Online, revoked (HTTPClient, a Fetcher per file).
+	// Online, revoked (a Fetcher per file).
 	r.statuses[leaf.SerialNumber.String()] = ocsp.Response{Status: ocsp.Revoked, RevokedAt: p.now.Add(-30 * time.Minute), RevocationReason: ocsp.KeyCompromise}
-	s = oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, HTTPClient: srv.Client()}))
+	s = oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
 	if s.Indication != TotalFailed || s.SubIndication != Revoked || s.Revocation != RevocationRevoked || s.RevocationSource != SourceOnlineOCSP {
 		t.Fatalf("online revoked: %s", dumpSig(s))
 	}
@@ -674,7 +712,7 @@ func TestRevocationOnline(t *testing.T) {
 	delete(r.statuses, leaf.SerialNumber.String())
 	r.crl = p.crl(t, p.now.Add(-20*time.Minute), leaf.SerialNumber)
 	before := r.crlHits.Load()
-	s = oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, HTTPClient: srv.Client()}))
+	s = oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
 	if s.Indication != TotalFailed || s.Revocation != RevocationRevoked || s.RevocationSource != SourceOnlineCRL || r.crlHits.Load() != before+1 {
 		t.Fatalf("online CRL: %s (CRL requests %d)", dumpSig(s), r.crlHits.Load()-before)
 	}
@@ -682,7 +720,7 @@ func TestRevocationOnline(t *testing.T) {
 	// Usable embedded data: nothing is fetched.
 	embedded := withDSS(t, b, dssUpdate{ocsps: [][]byte{p.ocspResp(t, leaf, ocsp.Response{Status: ocsp.Good}, nil)}})
 	hits := r.ocspHits.Load() + r.crlHits.Load()
-	s = oneSignature(t, verifyBytes(t, embedded, Options{Roots: p.roots(), Online: true, HTTPClient: srv.Client()}))
+	s = oneSignature(t, verifyBytes(t, embedded, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
 	if s.Revocation != RevocationGood || s.RevocationSource != SourceEmbeddedOCSP || r.ocspHits.Load()+r.crlHits.Load() != hits {
 		t.Fatalf("embedded and online: %s, %d requests", dumpSig(s), r.ocspHits.Load()+r.crlHits.Load()-hits)
 	}
@@ -697,7 +735,7 @@ func TestRevocationOnlineBackdated(t *testing.T) {
 	b := p.sign(t, p.leaf, p.now.Add(-150*time.Minute))
 	b = withDSS(t, b, dssUpdate{ocsps: [][]byte{p.ocspResp(t, leaf, ocsp.Response{Status: ocsp.Good, ThisUpdate: p.now.Add(-3 * time.Hour), NextUpdate: p.now.Add(-2 * time.Hour)}, nil)}})
 	r.statuses[leaf.SerialNumber.String()] = ocsp.Response{Status: ocsp.Revoked, RevokedAt: p.now.Add(-30 * time.Minute)}
-	s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, HTTPClient: srv.Client()}))
+	s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
 	if s.Revocation != RevocationRevoked || s.RevocationSource != SourceOnlineOCSP || s.SubIndication != RevokedNoPOE || r.ocspHits.Load() != 1 {
 		t.Fatalf("%s (%d requests)", dumpSig(s), r.ocspHits.Load())
 	}
@@ -712,7 +750,7 @@ func TestRevocationOnlineFailures(t *testing.T) {
 		r.block = true
 		b := p.sign(t, p.leaf, time.Time{})
 		start := time.Now()
-		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: &Fetcher{Client: srv.Client(), Timeout: 200 * time.Millisecond}}))
+		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: &Fetcher{Client: srv.Client(), Timeout: 200 * time.Millisecond, Network: loopbackNet}}))
 		if d := time.Since(start); d > 3*time.Second {
 			t.Errorf("took %v with a 200ms timeout per request", d)
 		}
@@ -728,7 +766,7 @@ func TestRevocationOnlineFailures(t *testing.T) {
 		p, r, srv := onlineSetup(t, true, false)
 		r.body = bytes.Repeat([]byte{0x30}, 4096)
 		b := p.sign(t, p.leaf, time.Time{})
-		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: &Fetcher{Client: srv.Client(), MaxOCSPSize: 1024}}))
+		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: &Fetcher{Client: srv.Client(), MaxOCSPSize: 1024, Network: loopbackNet}}))
 		if s.Indication != TotalPassed || s.Revocation != RevocationUnknown || !hasWarning(s, ErrResponseTooLarge.Error()) {
 			t.Fatalf("%s", dumpSig(s))
 		}
@@ -737,8 +775,17 @@ func TestRevocationOnlineFailures(t *testing.T) {
 		p, r, srv := onlineSetup(t, true, false)
 		r.body = []byte("<html>not OCSP</html>")
 		b := p.sign(t, p.leaf, time.Time{})
-		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, HTTPClient: srv.Client()}))
+		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
 		if s.Indication != TotalPassed || s.Revocation != RevocationUnknown || !hasWarning(s, "OCSP response cannot be used") {
+			t.Fatalf("%s", dumpSig(s))
+		}
+	})
+	t.Run("HTML answer", func(t *testing.T) {
+		p, r, srv := onlineSetup(t, true, false)
+		r.body, r.bodyType = []byte("<html>login</html>"), "text/html; charset=utf-8"
+		b := p.sign(t, p.leaf, time.Time{})
+		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
+		if s.Indication != TotalPassed || s.Revocation != RevocationUnknown || !hasWarning(s, `content type "text/html", not application/ocsp-response`) {
 			t.Fatalf("%s", dumpSig(s))
 		}
 	})
@@ -747,7 +794,7 @@ func TestRevocationOnlineFailures(t *testing.T) {
 		q := newRevPKI(t, nil, nil)
 		r.body = q.ocspResp(t, p.leaf.Cert, ocsp.Response{Status: ocsp.Revoked, RevokedAt: p.now.Add(-time.Hour)}, nil)
 		b := p.sign(t, p.leaf, time.Time{})
-		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, HTTPClient: srv.Client()}))
+		s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
 		if s.Indication != TotalPassed || s.Revocation != RevocationUnknown {
 			t.Fatalf("%s", dumpSig(s))
 		}
@@ -773,3 +820,36 @@ func TestRevocationOnlineFailures(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRevocationOnlineRefusesLoopback: a certificate whose OCSP responder
+// and CRL are on a loopback address gets nothing fetched unless the
+// Fetcher allows loopback: "unknown", with the refused address in the
+// warning, and no request made.
+func TestRevocationOnlineRefusesLoopback(t *testing.T) {
+	p, r, srv := onlineSetup(t, true, true)
+	r.statuses[p.leaf.Cert.SerialNumber.String()] = ocsp.Response{Status: ocsp.Revoked, RevokedAt: p.now.Add(-time.Hour)}
+	b := p.sign(t, p.leaf, time.Time{})
+	for name, opts := range map[string]Options{
+		"default":    {Roots: p.roots(), Online: true},
+		"HTTPClient": {Roots: p.roots(), Online: true, HTTPClient: srv.Client()},
+		"Fetcher":    {Roots: p.roots(), Online: true, Fetcher: &Fetcher{Client: srv.Client()}},
+	} {
+		s := oneSignature(t, verifyBytes(t, b, opts))
+		if s.Indication != TotalPassed || s.Revocation != RevocationUnknown || !hasWarning(s, "refused to connect to 127.0.0.1: a loopback address") {
+			t.Errorf("%s: %s", name, dumpSig(s))
+		}
+	}
+	if n := r.ocspHits.Load() + r.crlHits.Load(); n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+	// Allowed: the revocation is found.
+	s := oneSignature(t, verifyBytes(t, b, Options{Roots: p.roots(), Online: true, Fetcher: loopbackFetcher(srv)}))
+	if s.Revocation != RevocationRevoked {
+		t.Errorf("loopback allowed: %s", dumpSig(s))
+	}
+	var re *pkinet.RefusedError
+	_, err := (&Fetcher{}).OCSP(t.Context(), srv.URL+"/ocsp", []byte("x"))
+	if !errors.As(err, &re) || re.Addr.String() != "127.0.0.1" {
+		t.Errorf("%v", err)
+	}
+}

@@ -415,7 +415,8 @@ func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.
 		}
 	}
 	if v.opts.Roots == nil {
-		s.fail(Indeterminate, NoCertificateChainFound, "no trust roots were given (use --trust)")
+		s.fail(Indeterminate, NoCertificateChainFound, "no trust roots were given")
+		s.fact(FactNoTrustRoots)
 		return nil
 	}
 	vo := x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}

@@ -48,8 +48,10 @@ type Options struct {
 	// without usable embedded revocation data. Without it nothing is
 	// fetched.
 	Online bool
-	// HTTPClient makes the online requests when Fetcher is nil; nil means
-	// a default client.
+	// HTTPClient supplies the transport of the online requests when
+	// Fetcher is nil (see [Fetcher.Client]); nil means a transport of
+	// package pkinet's own. Either way only public addresses are reached:
+	// to allow loopback or private responders, set Fetcher.
 	HTTPClient *http.Client
 	// Fetcher, when set, is used for the online requests and caches their
 	// results across File calls: share one for a whole run. Nil means a

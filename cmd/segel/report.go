@@ -82,6 +82,22 @@ func writeReport(w io.Writer, r *verify.Report) {
 		}
 		fmt.Fprintln(w)
 	}
+	for _, h := range reportHints(r) {
+		fmt.Fprintf(w, "  hint: %s\n", h)
+	}
+}
+
+// reportHints turns the verifier's facts into advice about this
+// command's flags (the verifier itself names none).
+func reportHints(r *verify.Report) []string {
+	var hints []string
+	if r.HasFact(verify.FactNoTrustRoots) {
+		hints = append(hints, "no chain can be trusted without trust roots: pass --trust ROOTS.pem")
+	}
+	if r.HasFact(verify.FactRevocationOffline) {
+		hints = append(hints, "revocation was checked only against the data in the file: --online asks the certificates' OCSP responders and CRL distribution points")
+	}
+	return hints
 }
 
 func docMDPWords(p int) string {

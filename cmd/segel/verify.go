@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"segel/certfile"
+	"segel/pkinet"
 	"segel/verify"
 )
 
@@ -32,10 +33,11 @@ func verifyCommand() *cli.Command {
 			"signatures; 2 otherwise (some INDETERMINATE); 3 usage or I/O error.\n\n" +
 			"Example:\n   segel verify --trust bsre-root.pem --json arsip/ > laporan.jsonl",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "trust", Usage: "trust anchors: PEM `FILE` of root certificates (repeatable)"},
+			&cli.StringSliceFlag{Name: "trust", Usage: "trust anchors: `FILE` of root certificates, PEM or DER (repeatable)"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per file (JSON Lines)"},
 			&cli.StringFlag{Name: "at", Usage: "judge certificates at `RFC3339-TIME` instead of now"},
-			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP responses and CRLs for certificates without embedded revocation data (http/https only, 10 s per request, cached for the run)"},
+			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP responses and CRLs for certificates without embedded revocation data (http/https only, public addresses only, no proxy, 10 s per request, cached for the run)"},
+			&cli.StringSliceFlag{Name: "online-allow", Usage: "with --online, also reach `NET`: loopback, private (RFC 1918, fc00::/7) or a network such as 10.20.0.0/16 (repeatable; for an internal CA's responders)"},
 			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "time budget per file; a file that takes longer is INDETERMINATE"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "verify `N` files at a time"},
 		},
@@ -58,11 +60,18 @@ func verifyCommand() *cli.Command {
 				}
 				opts.Time = t
 			}
+			guard, err := pkinet.ParseGuard(c.StringSlice("online-allow"))
+			if err != nil {
+				return usageError{fmt.Errorf("--online-allow: %w", err)}
+			}
+			if c.IsSet("online-allow") && !c.Bool("online") {
+				return usageError{errors.New("--online-allow needs --online")}
+			}
 			if c.Bool("online") {
 				// One fetcher for the whole run: each responder and CRL
 				// is asked once, however many files name it.
 				opts.Online = true
-				opts.Fetcher = verify.NewFetcher(nil)
+				opts.Fetcher = &verify.Fetcher{Network: pkinet.Config{Guard: guard}}
 			}
 			files, err := collectPDFs(c.Args().Slice())
 			if err != nil {
@@ -84,39 +93,11 @@ func verifyCommand() *cli.Command {
 	}
 }
 
+// loadRoots reads the --trust files (PEM or DER; see package certfile).
 func loadRoots(paths []string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("--trust: %w", err)
-		}
-		n := 0
-		for len(b) > 0 {
-			var blk *pem.Block
-			blk, b = pem.Decode(b)
-			if blk == nil {
-				break
-			}
-			if blk.Type != "CERTIFICATE" {
-				continue
-			}
-			c, err := x509.ParseCertificate(blk.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("--trust %s: %w", p, err)
-			}
-			pool.AddCert(c)
-			n++
-		}
-		if n == 0 {
-			if c, err := x509.ParseCertificate(b); err == nil {
-				pool.AddCert(c)
-				n++
-			}
-		}
-		if n == 0 {
-			return nil, fmt.Errorf("--trust %s holds no certificate (PEM or DER expected)", p)
-		}
+	pool, err := certfile.ReadPool(paths...)
+	if err != nil {
+		return nil, fmt.Errorf("--trust: %w", err)
 	}
 	return pool, nil
 }
