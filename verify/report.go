@@ -116,6 +116,15 @@ type Signature struct {
 
 	// ClaimedTime is the /M entry (or CMS signing time): shown, never trusted.
 	ClaimedTime *time.Time `json:"claimed_time,omitempty"`
+	// ExistenceTime is the earliest time the signature is proven to have
+	// existed: by its own signature timestamp, or by a trusted document
+	// timestamp over a later revision (ExistenceProof says which). The
+	// signer's certificates and their revocation are judged at it (past
+	// signature validation, ETSI EN 319 102-1 §5.6.2.4); without it, now
+	// (or --at). For a document timestamp: the time a later document
+	// timestamp proves.
+	ExistenceTime  *time.Time `json:"existence_time,omitempty"`
+	ExistenceProof string     `json:"existence_proof,omitempty"`
 	// TimestampTime is the time proven by a verified signature timestamp.
 	TimestampTime      *time.Time `json:"timestamp_time,omitempty"`
 	Reason             string     `json:"reason,omitempty"`

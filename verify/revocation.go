@@ -226,8 +226,8 @@ func (v *verifier) checkRevocation(s *Signature, chain []*x509.Certificate, sd *
 		return false // the signer's certificate is itself a trust anchor
 	}
 	t := revTimes{validation: v.now}
-	if s.Kind != "document-timestamp" && s.TimestampTime != nil {
-		t.proven = *s.TimestampTime
+	if s.ExistenceTime != nil {
+		t.proven = *s.ExistenceTime
 	}
 	if s.ClaimedTime != nil {
 		t.claimed = *s.ClaimedTime

@@ -199,16 +199,29 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 			}
 		}
 	}
-	if s.TimestampTime != nil && s.Level == "B-B" {
-		s.Level = "B-T"
+	// Proof of existence: the earliest verified signature timestamp, or
+	// the time of a trusted document timestamp that covers the signature
+	// (found by run), whichever is earlier.
+	if s.TimestampTime != nil {
+		t := *s.TimestampTime
+		s.ExistenceTime, s.ExistenceProof = &t, "signature-timestamp"
 	}
-	if s.Kind == "document-timestamp" && s.ClaimedTime != nil {
-		// Its own genTime, from a token whose signature verified.
-		s.TimestampTime = s.ClaimedTime
+	if !v.poe.IsZero() && (s.ExistenceTime == nil || v.poe.Before(*s.ExistenceTime)) {
+		t := v.poe
+		s.ExistenceTime, s.ExistenceProof = &t, "document-timestamp"
+	}
+	if s.ExistenceTime != nil && s.Level == "B-B" {
+		s.Level = "B-T" // PAdES: a signature time-stamp, or a document time-stamp over it
 	}
 	at := v.now
-	if s.TimestampTime != nil {
-		at = *s.TimestampTime
+	if s.ExistenceTime != nil && s.Kind != "document-timestamp" {
+		at = *s.ExistenceTime
+	}
+	if s.Kind == "document-timestamp" && s.ClaimedTime != nil {
+		// A time-stamp authority's chain is judged at its token's own
+		// time, from a token whose signature verified.
+		s.TimestampTime = s.ClaimedTime
+		at = *s.ClaimedTime
 	}
 	chain := v.checkChain(s, cert, intermediates, at, s.Kind == "document-timestamp")
 	leafInDSS := false

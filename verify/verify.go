@@ -123,6 +123,9 @@ type verifier struct {
 	analyzer *changes.Analyzer
 	// ioErr is the first read error met while hashing.
 	ioErr error
+	// poe, while a signature is verified again, is the time a trusted
+	// document timestamp over a later revision proves it existed.
+	poe time.Time
 }
 
 // found is a signature dictionary found in some revision.
@@ -164,6 +167,7 @@ func (v *verifier) run() error {
 	if err := v.ctx.Err(); err != nil {
 		return err
 	}
+	v.applyDocumentTimestamps(sigs, cert)
 	if err := v.judgeStructure(); err != nil {
 		return err
 	}
@@ -185,6 +189,36 @@ func (v *verifier) run() error {
 		v.rep.Indication, v.rep.SubIndication = TotalFailed, FormatFailure
 	}
 	return nil
+}
+
+// applyDocumentTimestamps verifies again, at the time it proves, every
+// signature that a trusted document timestamp over a later revision
+// proves to have existed earlier than anything else did: past signature
+// validation, so that a certificate that has expired (or been revoked)
+// since is judged when the signature was provably made.
+func (v *verifier) applyDocumentTimestamps(sigs []found, cert certInfo) {
+	for i := range v.rep.Signatures {
+		s := &v.rep.Signatures[i]
+		if s.Revision < 0 || s.Orphan || !s.Intact {
+			continue
+		}
+		var best *time.Time
+		for _, d := range v.rep.Signatures {
+			if d.Kind != "document-timestamp" || d.Revision <= s.Revision || !d.Intact || !d.Valid || !d.Trusted ||
+				d.Indication == TotalFailed || d.TimestampTime == nil {
+				continue
+			}
+			if best == nil || d.TimestampTime.Before(*best) {
+				best = d.TimestampTime
+			}
+		}
+		if best == nil || (s.ExistenceTime != nil && !best.Before(*s.ExistenceTime)) {
+			continue
+		}
+		v.poe = *best
+		*s = v.signature(sigs[i], cert)
+		v.poe = time.Time{}
+	}
 }
 
 // judgeStructure applies the reader's repairs and ambiguities to the
