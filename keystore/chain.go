@@ -29,7 +29,7 @@ func orderChain(pub crypto.PublicKey, certs []*x509.Certificate) ([]*x509.Certif
 	// the newest.
 	leafIdx := -1
 	for i, c := range uniq {
-		if !publicKeysEqual(pub, c.PublicKey) {
+		if !PublicKeysEqual(pub, c.PublicKey) {
 			continue
 		}
 		if leafIdx < 0 || betterLeaf(c, uniq[leafIdx]) {

@@ -29,6 +29,28 @@
 // certificate of the chain. A backend that breaks this rule yields
 // [ErrCertificateMismatch] instead of a key.
 //
+// A new backend is one package that calls Register in its init function,
+// and one blank import in the program that wants it. internal/memkey, an
+// in-memory backend for tests, is a complete example.
+//
+// # Capabilities
+//
+// The [Key] contract is small; what a backend can do beyond it is an
+// optional interface defined here, which callers type-assert and do
+// without when it is missing. On the signer that [Key.Signer] returns:
+// [ContextSigner] (a context per signature), [BatchSigner] (up to
+// [MaxBatch] digests in one backend call) and [KeyVersioner] (key
+// versions). On the Key: [HealthChecker] (a cheap readiness check) and
+// [CredentialBinder] (sign with a caller's own [Credentials], such as an
+// official's short-lived token, for one use).
+//
+// # Key types and hashes
+//
+// [KeyType] is the one vocabulary of key types ("rsa-2048",
+// "ecdsa-p256", …) and [ParseKeyType] reads it, older spellings
+// ("rsa2048", "p256") included; [ParseHash] and [HashName] do the same for
+// the digest algorithms sha256, sha384 and sha512.
+//
 // # Key files
 //
 // The file backend reads, by content and never by file name extension:
@@ -77,9 +99,15 @@
 //
 // # Errors
 //
-// All errors start with "keystore: ". Use [errors.Is] with
-// [ErrWrongPassword], [ErrPasswordRequired] and [ErrCertificateMismatch],
-// and [errors.As] with [*UnknownSchemeError] and [*CertificateError].
+// All errors of this package start with "keystore: ". Use [errors.Is] with
+// [ErrWrongPassword], [ErrPasswordRequired], [ErrCertificateMismatch] and
+// [ErrCertificateRequired], and with the sentinels every backend wraps for
+// the failures of a remote key: [ErrUnreachable], [ErrTimeout],
+// [ErrSealed], [ErrPermissionDenied], [ErrNotFound] and
+// [ErrCredentialsExpired]. Use [errors.As] with [*UnknownSchemeError],
+// [*NotFoundError] (a missing key or certificate, and which) and
+// [*CertificateError]. Messages state facts; they name no command-line
+// flag or command, so that each program phrases its own advice.
 // Malformed, truncated or empty files produce errors, never panics. The
 // package does not log.
 package keystore

@@ -33,7 +33,7 @@ const maxKeyFileSize = 1 << 20
 const minRSABits = 2048
 
 // errNeedCert is returned for a bare private key without certificates.
-var errNeedCert = errors.New("keystore: a PEM key needs --cert with the signer's certificate")
+var errNeedCert = fmt.Errorf("%w: a bare private key carries no certificate, and no certificate file was given", ErrCertificateRequired)
 
 // fileKey is a key opened from a file.
 type fileKey struct {

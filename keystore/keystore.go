@@ -47,35 +47,6 @@ type Options struct {
 // where they apply.
 type Opener func(ctx context.Context, rest string, opts Options) (Key, error)
 
-var (
-	// ErrWrongPassword means the password of an encrypted key is wrong.
-	ErrWrongPassword = errors.New("keystore: wrong password")
-
-	// ErrPasswordRequired means the key is encrypted and no password was
-	// available.
-	ErrPasswordRequired = errors.New("keystore: password required")
-
-	// ErrCertificateMismatch means none of the certificates belongs to the
-	// private key.
-	ErrCertificateMismatch = errors.New("keystore: the certificate does not belong to this key")
-)
-
-// UnknownSchemeError is returned by Open for a key reference whose scheme
-// has no registered backend.
-type UnknownSchemeError struct {
-	Scheme string   // the scheme of the reference, lower-cased
-	Known  []string // the registered schemes, sorted
-}
-
-// Error implements error.
-func (e *UnknownSchemeError) Error() string {
-	known := "none"
-	if len(e.Known) > 0 {
-		known = strings.Join(e.Known, ", ")
-	}
-	return fmt.Sprintf("keystore: unknown key scheme %q (known schemes: %s)", e.Scheme, known)
-}
-
 var registry struct {
 	sync.RWMutex
 	openers map[string]Opener
@@ -160,7 +131,7 @@ func checkKey(k Key) error {
 	if len(chain) == 0 || chain[0] == nil {
 		return errors.New("keystore: the key has no certificate")
 	}
-	if !publicKeysEqual(s.Public(), chain[0].PublicKey) {
+	if !PublicKeysEqual(s.Public(), chain[0].PublicKey) {
 		return fmt.Errorf("%w: the public key of %s differs from the private key", ErrCertificateMismatch, describeCert(chain[0]))
 	}
 	return nil
@@ -197,8 +168,10 @@ func validScheme(s string) bool {
 	return true
 }
 
-// publicKeysEqual compares two public keys of any standard type.
-func publicKeysEqual(a, b crypto.PublicKey) bool {
+// PublicKeysEqual reports whether a and b are the same public key. Both
+// must be of a standard type (with an Equal method); nil is equal to
+// nothing.
+func PublicKeysEqual(a, b crypto.PublicKey) bool {
 	if a == nil || b == nil {
 		return false
 	}

@@ -27,9 +27,9 @@ func PasswordFromSources(file, envName string) func() ([]byte, error) {
 //  3. the terminal (/dev/tty, or CONIN$ on Windows), read without echo
 //     after the prompt "Password for KEYREF: " on standard error.
 //
-// Without a terminal the callback fails with ErrPasswordRequired and a
-// hint naming envName and --key-password-file. keyRef only labels the
-// prompt; if it is empty the prompt says "Password for the key: ".
+// Without a terminal the callback fails with an error wrapping
+// ErrPasswordRequired that lists the sources it tried. keyRef only labels
+// the prompt; if it is empty the prompt says "Password for the key: ".
 // Passwords are never taken from command-line arguments.
 func PasswordFor(keyRef, file, envName string) func() ([]byte, error) {
 	return func() ([]byte, error) {
@@ -47,11 +47,11 @@ func PasswordFor(keyRef, file, envName string) func() ([]byte, error) {
 		}
 		pw, err := promptPassword(fmt.Sprintf("Password for %s: ", label))
 		if err == errNoTerminal {
-			hint := "pass --key-password-file"
+			tried := "no password file was given"
 			if envName != "" {
-				hint = "set " + envName + " or " + hint
+				tried += ", " + envName + " is not set"
 			}
-			return nil, fmt.Errorf("%w: there is no terminal to ask on; %s", ErrPasswordRequired, hint)
+			return nil, fmt.Errorf("%w: %s, and there is no terminal to ask on", ErrPasswordRequired, tried)
 		}
 		return pw, err
 	}

@@ -62,7 +62,7 @@ func TestOpenPKCS12(t *testing.T) {
 					t.Errorf("password callback called %d times, want 1", calls)
 				}
 				checkChain(t, k, leaf, pki.inter, pki.root)
-				if !publicKeysEqual(k.Signer().Public(), nk.key.Public()) {
+				if !PublicKeysEqual(k.Signer().Public(), nk.key.Public()) {
 					t.Error("Signer is not the stored private key")
 				}
 				checkSignVerify(t, k)

@@ -32,6 +32,7 @@ import (
 	"github.com/digitorus/timestamp"
 
 	"segel/internal/cms"
+	"segel/keystore"
 )
 
 // Errors of the authority.
@@ -44,15 +45,12 @@ var (
 	ErrRequest = errors.New("tsa: bad time-stamp request")
 )
 
-// BatchSigner signs many digests in one backend call.
-type BatchSigner interface {
-	SignBatch(ctx context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error)
-}
+// BatchSigner signs many digests in one backend call: the keystore
+// capability, which the authority asserts on Config.Signer.
+type BatchSigner = keystore.BatchSigner
 
-// ContextSigner signs one digest with a context.
-type ContextSigner interface {
-	SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error)
-}
+// ContextSigner signs one digest with a context: the keystore capability.
+type ContextSigner = keystore.ContextSigner
 
 // Record is what the audit function receives for every token.
 type Record struct {
@@ -82,7 +80,7 @@ type Config struct {
 	Accuracy time.Duration
 	// Window is how long the first of several concurrent requests waits
 	// for others to share one backend call (10 ms when 0, at most 10 ms);
-	// MaxBatch bounds a batch (64 when 0).
+	// MaxBatch bounds a batch (keystore.MaxBatch when 0).
 	Window   time.Duration
 	MaxBatch int
 	// Audit receives every token before it is answered; an error fails
@@ -134,8 +132,8 @@ func New(cfg Config) (*Authority, error) {
 	if cfg.Window <= 0 || cfg.Window > 10*time.Millisecond {
 		cfg.Window = 10 * time.Millisecond
 	}
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 64
+	if cfg.MaxBatch <= 0 || cfg.MaxBatch > keystore.MaxBatch {
+		cfg.MaxBatch = keystore.MaxBatch
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"segel/internal/devca"
+	"segel/keystore"
 	"segel/server"
 )
 
@@ -69,7 +70,7 @@ func main() {
 	flag.IntVar(&o.c, "c", 8, "concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 2*time.Minute, "stop sending after this long even if -n is not reached")
 	flag.Float64Var(&o.signShare, "sign", 0.5, "share of requests that sign (the rest verify)")
-	flag.StringVar(&o.keyType, "key-type", "rsa2048", "key type of the generated signing key (rsa2048, rsa3072, ecdsa-p256, ...)")
+	flag.StringVar(&o.keyType, "key-type", "rsa-2048", "key type of the generated signing key (rsa-2048, rsa-3072, ecdsa-p256, ...)")
 	flag.BoolVar(&o.jsonOut, "json", false, "print the result as JSON")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -206,7 +207,7 @@ func startServer(ctx context.Context, o *options) (_ *child, err error) {
 			return nil, fmt.Errorf("go build ./cmd/segel (run from the repository root): %w", err)
 		}
 	}
-	kt, err := devca.ParseKeyType(o.keyType)
+	kt, err := keystore.ParseKeyType(o.keyType)
 	if err != nil {
 		return nil, err
 	}

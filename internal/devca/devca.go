@@ -24,46 +24,30 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"segel/keystore"
 )
 
-// KeyType names a key algorithm and size. The zero value means "the
-// default" of the place it is used in (ECDSA P-256 for the CAs, RSA 2048 for
-// leaves).
-type KeyType string
+// KeyType names a key algorithm and size: keystore's vocabulary, so that
+// a development identity and a key in a keystore are spelled alike. The
+// zero value means "the default" of the place it is used in (ECDSA P-256
+// for the CAs, RSA 2048 for leaves).
+type KeyType = keystore.KeyType
 
 // Supported key types.
 const (
-	RSA2048   KeyType = "rsa2048"
-	RSA3072   KeyType = "rsa3072"
-	RSA4096   KeyType = "rsa4096"
-	ECDSAP256 KeyType = "ecdsa-p256"
-	ECDSAP384 KeyType = "ecdsa-p384"
+	RSA2048   = keystore.RSA2048
+	RSA3072   = keystore.RSA3072
+	RSA4096   = keystore.RSA4096
+	ECDSAP256 = keystore.ECDSAP256
+	ECDSAP384 = keystore.ECDSAP384
+	ECDSAP521 = keystore.ECDSAP521
 )
 
-// KeyTypes lists every supported key type, in a stable order.
+// KeyTypes lists the key types of identities commonly issued, in a stable
+// order; GenerateKey also makes ECDSAP521 keys. [keystore.ParseKeyType]
+// reads their names.
 var KeyTypes = []KeyType{RSA2048, RSA3072, RSA4096, ECDSAP256, ECDSAP384}
-
-// ParseKeyType accepts the names of [KeyTypes] (case-insensitive, with or
-// without dashes, e.g. "rsa2048", "RSA-2048", "ecdsa-p256", "p256").
-func ParseKeyType(s string) (KeyType, error) {
-	n := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(s))
-	switch n {
-	case "rsa2048", "rsa":
-		return RSA2048, nil
-	case "rsa3072":
-		return RSA3072, nil
-	case "rsa4096":
-		return RSA4096, nil
-	case "ecdsap256", "p256", "ecdsa", "ec", "ecp256":
-		return ECDSAP256, nil
-	case "ecdsap384", "p384", "ecp384":
-		return ECDSAP384, nil
-	}
-	return "", fmt.Errorf("devca: unknown key type %q (want one of %v)", s, KeyTypes)
-}
-
-// String returns the key type's name.
-func (k KeyType) String() string { return string(k) }
 
 // GenerateKey makes a fresh private key of the given type.
 func GenerateKey(k KeyType) (crypto.Signer, error) {
@@ -78,6 +62,8 @@ func GenerateKey(k KeyType) (crypto.Signer, error) {
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case ECDSAP384:
 		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case ECDSAP521:
+		return ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 	}
 	return nil, fmt.Errorf("devca: unknown key type %q", string(k))
 }

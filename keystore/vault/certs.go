@@ -3,7 +3,6 @@ package vault
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -44,23 +43,25 @@ type StoredChain struct {
 }
 
 // Chain reads the certificate chain kept for k. If there is none, the
-// error wraps ErrNotFound.
+// error is a *keystore.NotFoundError (Missing:
+// keystore.MissingCertificate) wrapping an *Error of kind ErrNotFound.
 func (c *Client) Chain(ctx context.Context, k KeyName) (*StoredChain, error) {
 	path := c.CertPath(k)
+	subject := "the certificate chain of " + k.String()
 	s, err := c.call(ctx, "read certificate chain", http.MethodGet, path, nil)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Kind == ErrNotFound {
-			e.Subject = "the certificate chain of " + k.String()
-			e.Hint = "request one with: segel cert request --key vault:" + k.String() + " --pki PKI --role ROLE --cn NAME (or give --cert)"
+			e.Subject = subject
+			return nil, &keystore.NotFoundError{Missing: keystore.MissingCertificate, Key: k.String(), Err: err}
 		}
 		return nil, err
 	}
 	data, _ := secretData(s)["data"].(map[string]any)
 	meta, _ := secretData(s)["metadata"].(map[string]any)
 	if data == nil {
-		return nil, &Error{Op: "read certificate chain", Subject: "the certificate chain of " + k.String(), Path: path, Addr: c.addr, Kind: ErrNotFound,
-			Hint: "the KV entry was deleted; request a new certificate with: segel cert request --key vault:" + k.String()}
+		return nil, &keystore.NotFoundError{Missing: keystore.MissingCertificate, Key: k.String(),
+			Err: &Error{Op: "read certificate chain", Subject: subject, Path: path, Addr: c.addr, Kind: ErrNotFound, Hint: "its KV entry was deleted"}}
 	}
 	chain, err := ParseCertificates([]byte(str(data["chain"])))
 	if err != nil {
@@ -145,7 +146,7 @@ func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*Cert
 		return nil, fmt.Errorf("vault: PKI mount %q and role %q must be Vault path names", req.PKI, req.Role)
 	}
 	if strings.TrimSpace(req.CommonName) == "" {
-		return nil, errors.New("vault: the certificate needs a common name (--cn)")
+		return nil, errors.New("vault: the certificate request has no common name")
 	}
 	signer, err := c.Signer(ctx, req.Key, req.KeyVersion)
 	if err != nil {
@@ -194,7 +195,7 @@ func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*Cert
 	}
 	chain := dedupe(certs)
 	leaf := chain[0]
-	if !publicKeysEqual(leaf.PublicKey, signer.Public()) {
+	if !keystore.PublicKeysEqual(leaf.PublicKey, signer.Public()) {
 		return nil, fmt.Errorf("vault: %s issued a certificate (%s) whose public key is not %s version %d's; refusing to store it", path, leaf.Subject, req.Key, signer.KeyVersion())
 	}
 	if err := keystore.CheckSigningCertificate(leaf, time.Now()); err != nil {
@@ -268,9 +269,4 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func publicKeysEqual(a, b crypto.PublicKey) bool {
-	eq, ok := a.(interface{ Equal(crypto.PublicKey) bool })
-	return ok && b != nil && eq.Equal(b)
 }

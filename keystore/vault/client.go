@@ -27,6 +27,8 @@ type Client struct {
 	api     *api.Client
 	login   *api.Client // no token: for AppRole logins
 	tr      *http.Transport
+	acfg    *api.Config
+	shared  bool // the transport belongs to another Client (withToken)
 	cfg     Config
 	addr    string
 	timeout time.Duration
@@ -52,7 +54,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("vault: the Vault address %q is not an http(s) URL", cfg.Address)
 	}
 	if cfg.AppRole == nil && cfg.Token == "" {
-		return nil, errors.New("vault: no Vault token: set VAULT_TOKEN, run \"vault login\", or give AppRole credentials (VAULT_ROLE_ID and VAULT_SECRET_ID)")
+		return nil, ErrNoToken
 	}
 	if _, _, err := cfg.certStore(); err != nil {
 		return nil, err
@@ -92,27 +94,16 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("vault: reading the CA certificates for Vault's TLS (VAULT_CACERT/VAULT_CAPATH): %w", err)
 		}
 	}
-	a, err := api.NewClient(ac)
+	c := &Client{tr: tr, acfg: ac, cfg: cfg, addr: strings.TrimRight(cfg.Address, "/"), timeout: cfg.timeout(), log: log}
+	a, err := c.newAPI()
 	if err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, err
 	}
-	// api.NewClient reads VAULT_TOKEN and VAULT_NAMESPACE itself; the
-	// Config decides.
-	a.ClearToken()
-	a.ClearNamespace()
-	if cfg.Namespace != "" {
-		a.SetNamespace(cfg.Namespace)
-	}
-	lc, err := api.NewClient(ac)
+	lc, err := c.newAPI()
 	if err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, err
 	}
-	lc.ClearToken()
-	lc.ClearNamespace()
-	if cfg.Namespace != "" {
-		lc.SetNamespace(cfg.Namespace)
-	}
-	c := &Client{api: a, login: lc, tr: tr, cfg: cfg, addr: strings.TrimRight(cfg.Address, "/"), timeout: cfg.timeout(), log: log}
+	c.api, c.login = a, lc
 
 	var auth *api.Secret
 	if cfg.AppRole != nil {
@@ -136,6 +127,42 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// newAPI makes an api.Client with the client's settings and no token.
+func (c *Client) newAPI() (*api.Client, error) {
+	a, err := api.NewClient(c.acfg)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	// api.NewClient reads VAULT_TOKEN and VAULT_NAMESPACE itself; the
+	// Config decides.
+	a.ClearToken()
+	a.ClearNamespace()
+	if c.cfg.Namespace != "" {
+		a.SetNamespace(c.cfg.Namespace)
+	}
+	return a, nil
+}
+
+// withToken returns a client that authenticates with token instead of c's
+// credentials: a caller's own token, used for one signing. It shares c's
+// connections and settings, makes no request itself and does not renew
+// the token; closing it leaves c open.
+func (c *Client) withToken(token string) (*Client, error) {
+	if token == "" {
+		return nil, ErrNoToken
+	}
+	cfg := c.cfg
+	cfg.AppRole, cfg.Token = nil, token
+	u := &Client{login: c.login, tr: c.tr, acfg: c.acfg, shared: true, cfg: cfg, addr: c.addr, timeout: c.timeout, log: c.log}
+	a, err := u.newAPI()
+	if err != nil {
+		return nil, err
+	}
+	a.SetToken(token)
+	u.api = a
+	return u, nil
+}
+
 // Addr returns Vault's address.
 func (c *Client) Addr() string { return c.addr }
 
@@ -145,7 +172,9 @@ func (c *Client) Close() error {
 		c.stop()
 	}
 	c.wg.Wait()
-	c.tr.CloseIdleConnections()
+	if !c.shared {
+		c.tr.CloseIdleConnections()
+	}
 	return nil
 }
 
@@ -224,8 +253,6 @@ func (c *Client) diagnose(ctx context.Context, e *Error) {
 			if _, err := c.appRoleLogin(ctx); err == nil {
 				e.Hint = "logged in again with AppRole; retry"
 			}
-		} else {
-			e.Hint = "get a new token (vault login, or VAULT_TOKEN)"
 		}
 	}
 }
@@ -238,7 +265,7 @@ func (c *Client) lookupSelf(ctx context.Context) (*api.Secret, error) {
 		var e *Error
 		if errors.As(err, &e) && e.Kind == ErrPermissionDenied {
 			e.Kind = ErrTokenInvalid
-			e.Hint = "get a new token (vault login, or VAULT_TOKEN); a valid token also needs read on auth/token/lookup-self (Vault's default policy allows it)"
+			e.Hint = "a valid token also needs read on auth/token/lookup-self (Vault's default policy allows it)"
 		}
 		return nil, err
 	}
@@ -267,7 +294,7 @@ func (c *Client) appRoleLogin(ctx context.Context) (*api.Secret, error) {
 		var e *Error
 		if errors.As(err, &e) && (e.Status == 400 || e.Status == 403) {
 			e.Kind = ErrTokenInvalid
-			e.Hint = "AppRole login refused; check the role ID and secret ID (VAULT_ROLE_ID, VAULT_SECRET_ID or their _FILE variants) and that the secret ID has not expired"
+			e.Hint = "AppRole login refused: the role ID or secret ID is wrong, or the secret ID has expired"
 		}
 		return nil, err
 	}

@@ -82,7 +82,7 @@ const (
 )
 
 // ErrNoAddress is returned by ConfigFromEnv when VAULT_ADDR is not set.
-var ErrNoAddress = errors.New("vault: VAULT_ADDR is not set; set it to Vault's URL, e.g. export VAULT_ADDR=https://vault.example:8200")
+var ErrNoAddress = errors.New("vault: VAULT_ADDR is not set")
 
 // ConfigFromEnv builds a Config from the environment, the way Vault's own
 // command-line client does:

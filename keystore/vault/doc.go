@@ -46,11 +46,25 @@
 // LifetimeWatcher); with AppRole it logs in again before the token's
 // lifetime ends. Tokens and secret IDs never appear in errors or logs.
 //
+// [Key.WithCredentials] (keystore.CredentialBinder) signs with a caller's
+// own token instead, such as an official's short-lived one, without
+// changing the key or anything global.
+//
+// # Keystore capabilities
+//
+// A [Key] has keystore.HealthChecker ([Key.Health]: one read of the key)
+// and keystore.CredentialBinder; its [Signer] has keystore.ContextSigner,
+// keystore.BatchSigner and keystore.KeyVersioner.
+//
 // # Errors
 //
 // Failed calls are *[Error] values naming the operation and the path, and
 // wrap one of [ErrUnreachable], [ErrTimeout], [ErrSealed],
-// [ErrPermissionDenied], [ErrTokenInvalid] or [ErrNotFound]. A 403 answer
-// is told apart into a refused token and a missing policy capability by
-// one token lookup.
+// [ErrPermissionDenied], [ErrTokenInvalid] or [ErrNotFound], each of which
+// also matches the keystore sentinel of the same failure
+// (keystore.ErrUnreachable, …, keystore.ErrCredentialsExpired for
+// ErrTokenInvalid). A missing key or certificate chain is a
+// *keystore.NotFoundError that says which. A 403 answer is told apart into
+// a refused token and a missing policy capability by one token lookup.
+// Messages state facts; they name no segel command or flag.
 package vault

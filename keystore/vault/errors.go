@@ -10,30 +10,53 @@ import (
 	"syscall"
 
 	"github.com/hashicorp/vault/api"
+
+	"segel/keystore"
 )
 
 // Sentinel errors. Errors from this package wrap at most one of them; test
-// with errors.Is.
+// with errors.Is. The first six also match the backend-neutral sentinel of
+// package keystore named beside them, so that callers that know nothing of
+// Vault tell the failures apart too.
 var (
 	// ErrUnreachable means Vault could not be reached (connection refused,
-	// no route, DNS or TLS failure).
-	ErrUnreachable = errors.New("vault: unreachable")
-	// ErrTimeout means Vault did not answer within the timeout.
-	ErrTimeout = errors.New("vault: timed out")
-	// ErrSealed means Vault is sealed.
-	ErrSealed = errors.New("vault: sealed")
+	// no route, DNS or TLS failure). It matches keystore.ErrUnreachable.
+	ErrUnreachable error = &sentinel{"vault: unreachable", keystore.ErrUnreachable}
+	// ErrTimeout means Vault did not answer within the timeout. It matches
+	// keystore.ErrTimeout.
+	ErrTimeout error = &sentinel{"vault: timed out", keystore.ErrTimeout}
+	// ErrSealed means Vault is sealed. It matches keystore.ErrSealed.
+	ErrSealed error = &sentinel{"vault: sealed", keystore.ErrSealed}
 	// ErrPermissionDenied means the token is valid but its policy does not
-	// allow the operation.
-	ErrPermissionDenied = errors.New("vault: permission denied")
+	// allow the operation. It matches keystore.ErrPermissionDenied.
+	ErrPermissionDenied error = &sentinel{"vault: permission denied", keystore.ErrPermissionDenied}
 	// ErrTokenInvalid means the token has expired, was revoked, or never
-	// existed, or the AppRole login was refused.
-	ErrTokenInvalid = errors.New("vault: token invalid or expired")
+	// existed, or the AppRole login was refused. It matches
+	// keystore.ErrCredentialsExpired.
+	ErrTokenInvalid error = &sentinel{"vault: token invalid or expired", keystore.ErrCredentialsExpired}
 	// ErrNotFound means the key, certificate chain or path does not exist.
-	ErrNotFound = errors.New("vault: not found")
+	// It matches keystore.ErrNotFound; a missing key or chain is also a
+	// *keystore.NotFoundError that says which.
+	ErrNotFound error = &sentinel{"vault: not found", keystore.ErrNotFound}
 	// ErrSignatureMismatch means Vault returned a signature that does not
 	// verify with the public key it was expected from.
 	ErrSignatureMismatch = errors.New("vault: signature does not verify")
+	// ErrExists means a key to be created or imported exists already.
+	ErrExists = errors.New("vault: the key exists already")
+	// ErrNoToken means a Config has neither a token nor AppRole
+	// credentials.
+	ErrNoToken = errors.New("vault: no Vault token and no AppRole credentials")
 )
+
+// sentinel is a sentinel error of this package that also matches the
+// keystore sentinel it refines.
+type sentinel struct {
+	msg  string
+	kind error
+}
+
+func (s *sentinel) Error() string { return s.msg }
+func (s *sentinel) Unwrap() error { return s.kind }
 
 // Error is a failed call to Vault.
 type Error struct {
@@ -55,7 +78,8 @@ type Error struct {
 	// Subject names what was not found ("transit key transit/pks-tuban"),
 	// when known.
 	Subject string
-	// Hint says what to do, when known.
+	// Hint adds what is known about the cause, e.g. the capability the
+	// token's policy lacks. It names no command: advice is the caller's.
 	Hint string
 }
 

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"segel/keystore"
 )
 
 // fakeTransit is an in-memory stand-in for the few Transit endpoints the
@@ -208,5 +210,51 @@ func TestBadTokenNotEchoed(t *testing.T) {
 	}
 	if _, err := New(context.Background(), Config{Address: srv.URL}); err == nil || !strings.Contains(err.Error(), "no Vault token") {
 		t.Fatalf("no token: %v", err)
+	}
+}
+
+// TestKeystoreSentinels: Vault's failures match the backend-neutral
+// keystore sentinels, without a Vault server.
+func TestKeystoreSentinels(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		msg    string
+		kind   error
+	}{
+		{503, "Vault is sealed", keystore.ErrSealed},
+		{404, "", keystore.ErrNotFound},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v1/auth/token/lookup-self" {
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"ttl": 0}})
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(tc.status)
+			json.NewEncoder(w).Encode(map[string]any{"errors": []string{tc.msg}})
+		}))
+		c, err := New(context.Background(), Config{Address: srv.URL, Token: "s.test", Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = OpenWith(context.Background(), c, KeyName{"transit", "k"}, keystore.Options{})
+		if !errors.Is(err, tc.kind) {
+			t.Errorf("HTTP %d: %v does not match %v", tc.status, err, tc.kind)
+		}
+		c.Close()
+		srv.Close()
+	}
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	srv := httptest.NewServer(&fakeTransit{t: t, key: k, signer: k})
+	defer srv.Close()
+	_, err := New(context.Background(), Config{Address: srv.URL, Token: "s.other"})
+	if !errors.Is(err, keystore.ErrCredentialsExpired) {
+		t.Errorf("refused token: %v", err)
+	}
+	for _, msg := range []string{ErrNoAddress.Error(), ErrNoToken.Error()} {
+		if strings.Contains(msg, "export ") || strings.Contains(msg, "vault login") {
+			t.Errorf("%q gives advice", msg)
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"segel/keystore"
 )
 
 // ImportKey imports an existing private key (RSA or ECDSA, for example
@@ -19,7 +21,8 @@ import (
 // ephemeral AES-256 key using AES-KWP (RFC 5649), and the AES key is
 // encrypted to Transit's wrapping key with RSA-OAEP-SHA256. The imported
 // key is neither exportable nor backed up in plain text: from then on it
-// is used only inside Vault. k must not exist yet.
+// is used only inside Vault. k must not exist yet (else the error wraps
+// ErrExists).
 //
 // ImportKey checks that Transit reports the same public key, and returns
 // the key's information.
@@ -27,12 +30,12 @@ func (c *Client) ImportKey(ctx context.Context, k KeyName, key crypto.Signer) (*
 	if key == nil {
 		return nil, errors.New("vault: import: no key")
 	}
-	t, err := KeyTypeOf(key.Public())
+	t, err := keystore.KeyTypeOf(key.Public())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("vault: import: %w", err)
 	}
 	if _, err := c.Key(ctx, k); err == nil {
-		return nil, fmt.Errorf("vault: transit key %s already exists; import into a new key name", k)
+		return nil, fmt.Errorf("%w: transit key %s (a key is imported into a new name)", ErrExists, k)
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}

@@ -30,7 +30,8 @@ func openFromEnv(ctx context.Context, rest string, opts keystore.Options) (keyst
 }
 
 // Key is a Transit key opened for signing, with its certificate chain. It
-// implements keystore.Key; its Signer is a *[Signer].
+// implements keystore.Key; its Signer is a *[Signer]. It has the keystore
+// capabilities keystore.HealthChecker and keystore.CredentialBinder.
 type Key struct {
 	c        *Client
 	info     *KeyInfo
@@ -98,8 +99,8 @@ func OpenWith(ctx context.Context, c *Client, name KeyName, opts keystore.Option
 		}
 	}
 	if leaf < 0 {
-		return nil, fmt.Errorf("vault: %w: the certificate for %s (from %s) belongs to no version of transit key %s; request a new one with: segel cert request --key vault:%s",
-			keystore.ErrCertificateMismatch, describe(certs[0]), src, name, name)
+		return nil, fmt.Errorf("vault: %w: the certificate for %s (from %s) belongs to no version of transit key %s",
+			keystore.ErrCertificateMismatch, describe(certs[0]), src, name)
 	}
 	chain := append([]*x509.Certificate{certs[leaf]}, certs[:leaf]...)
 	chain = append(chain, certs[leaf+1:]...)
@@ -126,12 +127,51 @@ func (k *Key) Info() *KeyInfo { return k.info }
 // ChainSource says where the chain was read from: a KV path or a file.
 func (k *Key) ChainSource() string { return k.chainSrc }
 
-// Close closes the Vault client if Open made it.
+// Close closes the Vault client if Open (or WithCredentials) made it.
 func (k *Key) Close() error {
 	if k.c != nil {
 		return k.c.Close()
 	}
 	return nil
+}
+
+// Capabilities of the Key.
+var (
+	_ keystore.HealthChecker    = (*Key)(nil)
+	_ keystore.CredentialBinder = (*Key)(nil)
+)
+
+// Health reads the Transit key's public information: one request that
+// succeeds only when Vault is reachable and unsealed, the token is valid
+// and its policy lets it read the key. It fails, too, when the version
+// the key signs with is gone (wrapping keystore.ErrNotFound).
+func (k *Key) Health(ctx context.Context) error {
+	info, err := k.signer.c.Key(ctx, k.info.Key)
+	if err != nil {
+		return err
+	}
+	if info.Public(k.signer.version) == nil {
+		return &keystore.NotFoundError{Missing: keystore.MissingKey, Key: k.info.Key.String(),
+			Err: fmt.Errorf("vault: %w: transit key %s has no version %d any more", ErrNotFound, k.info.Key, k.signer.version)}
+	}
+	return nil
+}
+
+// WithCredentials returns a view of the key that signs with cred.Token,
+// a caller's own Vault token, instead of the key's token: the same
+// Transit key version and certificate chain, the same connection
+// settings. It makes no request; a token Vault refuses fails the signing
+// call (with ErrTokenInvalid, or ErrPermissionDenied when its policy does
+// not cover the key). The token is not renewed. Close the view when done;
+// the key stays open.
+func (k *Key) WithCredentials(ctx context.Context, cred keystore.Credentials) (keystore.Key, error) {
+	c, err := k.signer.c.withToken(cred.Token)
+	if err != nil {
+		return nil, err
+	}
+	o := k.signer
+	s := &Signer{c: c, key: o.key, version: o.version, latest: o.latest, pub: o.pub, ctx: ctx}
+	return &Key{c: c, info: k.info, signer: s, chain: k.chain, chainSrc: k.chainSrc}, nil
 }
 
 func describe(c *x509.Certificate) string {

@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"segel/keystore"
 )
 
 // MaxBatch is the largest number of digests [Signer.SignBatch] sends in
-// one request.
-const MaxBatch = 64
+// one request: keystore.MaxBatch.
+const MaxBatch = keystore.MaxBatch
 
 // Signer is a [crypto.Signer] whose private key is a Transit key version.
 // Each Sign call is exactly one request to Transit's sign endpoint with
@@ -26,10 +28,14 @@ const MaxBatch = 64
 // crypto.Signer's Sign has no context: the one given to [Client.Signer]
 // is used, with the client's timeout for each request. SignContext takes
 // a context per call.
+//
+// A Signer has the keystore capabilities keystore.ContextSigner,
+// keystore.BatchSigner and keystore.KeyVersioner.
 type Signer struct {
 	c       *Client
 	key     KeyName
 	version int
+	latest  int
 	pub     crypto.PublicKey
 	ctx     context.Context
 
@@ -68,8 +74,15 @@ func (c *Client) signerFor(ctx context.Context, info *KeyInfo, version int) (*Si
 	if info.MinEncryptionVersion > version {
 		return nil, fmt.Errorf("vault: transit key %s: version %d is below the key's min_encryption_version %d and cannot sign", info.Key, version, info.MinEncryptionVersion)
 	}
-	return &Signer{c: c, key: info.Key, version: version, pub: pub, ctx: ctx}, nil
+	return &Signer{c: c, key: info.Key, version: version, latest: info.LatestVersion, pub: pub, ctx: ctx}, nil
 }
+
+// Capabilities of the Signer.
+var (
+	_ keystore.ContextSigner = (*Signer)(nil)
+	_ keystore.BatchSigner   = (*Signer)(nil)
+	_ keystore.KeyVersioner  = (*Signer)(nil)
+)
 
 // Public returns the public key of the signer's key version.
 func (s *Signer) Public() crypto.PublicKey { return s.pub }
@@ -79,6 +92,11 @@ func (s *Signer) Key() KeyName { return s.key }
 
 // KeyVersion returns the key version this signer signs with.
 func (s *Signer) KeyVersion() int { return s.version }
+
+// LatestKeyVersion returns the key's latest version when the signer was
+// made; it is greater than KeyVersion when the newest version has no
+// certificate yet.
+func (s *Signer) LatestKeyVersion() int { return max(s.latest, s.version) }
 
 // LastKeyVersion returns the key version Transit reported for the last
 // signature made, or 0 before the first.
@@ -175,6 +193,7 @@ func (s *Signer) signError(err error) error {
 	if errors.As(err, &e) && e.Kind == ErrNotFound {
 		e.Subject = "transit key " + s.key.String()
 		e.Hint = "it was deleted or renamed after it was opened"
+		return &keystore.NotFoundError{Missing: keystore.MissingKey, Key: s.key.String(), Err: err}
 	}
 	return err
 }

@@ -3,9 +3,6 @@ package vault
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -18,62 +15,27 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+
+	"segel/keystore"
 )
 
-// KeyType is a Transit key type that can sign PDF documents.
-type KeyType string
+// KeyType is a Transit key type: keystore's vocabulary, whose names are
+// Transit's ("ecdsa-p256", "rsa-3072", …). KeyInfo.Type may also hold
+// Transit types that cannot sign PDF documents ("aes256-gcm96", …).
+type KeyType = keystore.KeyType
 
 // The Transit key types segel signs with.
 const (
-	ECDSAP256 KeyType = "ecdsa-p256"
-	ECDSAP384 KeyType = "ecdsa-p384"
-	ECDSAP521 KeyType = "ecdsa-p521"
-	RSA2048   KeyType = "rsa-2048"
-	RSA3072   KeyType = "rsa-3072"
-	RSA4096   KeyType = "rsa-4096"
+	ECDSAP256 = keystore.ECDSAP256
+	ECDSAP384 = keystore.ECDSAP384
+	ECDSAP521 = keystore.ECDSAP521
+	RSA2048   = keystore.RSA2048
+	RSA3072   = keystore.RSA3072
+	RSA4096   = keystore.RSA4096
 )
 
 // KeyTypes lists the key types [Client.CreateKey] accepts.
 var KeyTypes = []KeyType{ECDSAP256, ECDSAP384, RSA2048, RSA3072, RSA4096}
-
-// ParseKeyType parses a key type name such as "ecdsa-p256" or "rsa-3072".
-func ParseKeyType(s string) (KeyType, error) {
-	t := KeyType(strings.ToLower(strings.TrimSpace(s)))
-	if slices.Contains(KeyTypes, t) || t == ECDSAP521 {
-		return t, nil
-	}
-	names := make([]string, len(KeyTypes))
-	for i, k := range KeyTypes {
-		names[i] = string(k)
-	}
-	return "", fmt.Errorf("vault: unknown key type %q (use %s)", s, strings.Join(names, ", "))
-}
-
-// KeyTypeOf returns the Transit key type of a public key.
-func KeyTypeOf(pub crypto.PublicKey) (KeyType, error) {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		switch k.N.BitLen() {
-		case 2048:
-			return RSA2048, nil
-		case 3072:
-			return RSA3072, nil
-		case 4096:
-			return RSA4096, nil
-		}
-		return "", fmt.Errorf("vault: Transit has no key type for RSA-%d (only 2048, 3072 and 4096 bits)", k.N.BitLen())
-	case *ecdsa.PublicKey:
-		switch k.Curve {
-		case elliptic.P256():
-			return ECDSAP256, nil
-		case elliptic.P384():
-			return ECDSAP384, nil
-		case elliptic.P521():
-			return ECDSAP521, nil
-		}
-	}
-	return "", fmt.Errorf("vault: unsupported key type %T", pub)
-}
 
 // KeyName names a Transit key: the secrets engine's mount path and the
 // key's name, written MOUNT/NAME (e.g. transit/pks-tuban).
@@ -135,12 +97,8 @@ func (i *KeyInfo) Public(v int) crypto.PublicKey {
 
 // VersionOf returns the newest version whose public key is pub, or 0.
 func (i *KeyInfo) VersionOf(pub crypto.PublicKey) int {
-	eq, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
-	if !ok {
-		return 0
-	}
 	for j := len(i.Versions) - 1; j >= 0; j-- {
-		if eq.Equal(i.Versions[j].Public) {
+		if keystore.PublicKeysEqual(pub, i.Versions[j].Public) {
 			return i.Versions[j].Version
 		}
 	}
@@ -148,14 +106,16 @@ func (i *KeyInfo) VersionOf(pub crypto.PublicKey) int {
 }
 
 // Key reads a Transit key's public information. A key that does not exist
-// yields an error wrapping ErrNotFound.
+// yields a *keystore.NotFoundError (Missing: keystore.MissingKey) wrapping
+// an *Error of kind ErrNotFound.
 func (c *Client) Key(ctx context.Context, k KeyName) (*KeyInfo, error) {
 	path := k.Mount + "/keys/" + k.Name
 	s, err := c.call(ctx, "read key", http.MethodGet, path, nil)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Kind == ErrNotFound {
-			e.Subject, e.Hint = "transit key "+k.String(), "create it with: segel keys create "+k.String()
+			e.Subject = "transit key " + k.String()
+			return nil, &keystore.NotFoundError{Missing: keystore.MissingKey, Key: k.String(), Err: err}
 		}
 		return nil, err
 	}
@@ -242,18 +202,15 @@ func num(v any) int {
 	return 0
 }
 
-// CreateKey creates a Transit signing key of type t that can never be
-// exported or backed up in plain text. It fails if the key exists.
+// CreateKey creates a Transit signing key of type t (one of [KeyTypes])
+// that can never be exported or backed up in plain text. If the key
+// exists, the error wraps ErrExists.
 func (c *Client) CreateKey(ctx context.Context, k KeyName, t KeyType) (*KeyInfo, error) {
 	if !slices.Contains(KeyTypes, t) {
-		_, err := ParseKeyType(string(t))
-		if err == nil {
-			err = fmt.Errorf("vault: key type %s is not offered for new keys", t)
-		}
-		return nil, err
+		return nil, fmt.Errorf("vault: key type %q is not offered for new keys (offered: %v)", string(t), KeyTypes)
 	}
 	if _, err := c.Key(ctx, k); err == nil {
-		return nil, fmt.Errorf("vault: transit key %s already exists; rotate it with: segel keys rotate %s", k, k)
+		return nil, fmt.Errorf("%w: transit key %s", ErrExists, k)
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -318,27 +319,32 @@ func TestFaults(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		within(t, 5*time.Second, func() {
 			_, err := vault.New(ctx, vault.Config{Address: "http://127.0.0.1:1", Token: "x"})
-			if !errors.Is(err, vault.ErrUnreachable) || !strings.Contains(err.Error(), "cannot reach Vault at http://127.0.0.1:1") {
+			if !errors.Is(err, vault.ErrUnreachable) || !errors.Is(err, keystore.ErrUnreachable) || !strings.Contains(err.Error(), "cannot reach Vault at http://127.0.0.1:1") {
 				t.Fatalf("got %v", err)
 			}
 		})
 	})
 	t.Run("bad token", func(t *testing.T) {
 		_, err := vault.New(ctx, vault.Config{Address: s.Addr, Token: "hvs.not-a-token"})
-		if !errors.Is(err, vault.ErrTokenInvalid) || strings.Contains(err.Error(), "hvs.not-a-token") {
+		if !errors.Is(err, vault.ErrTokenInvalid) || !errors.Is(err, keystore.ErrCredentialsExpired) || strings.Contains(err.Error(), "hvs.not-a-token") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("missing key", func(t *testing.T) {
 		_, err := vault.Open(ctx, vault.Config{Address: s.Addr, Token: s.RootToken}, "transit/pks-tidak-ada", keystore.Options{})
-		if !errors.Is(err, vault.ErrNotFound) || !strings.Contains(err.Error(), "transit key transit/pks-tidak-ada does not exist") {
+		var nf *keystore.NotFoundError
+		if !errors.Is(err, vault.ErrNotFound) || !errors.As(err, &nf) || nf.Missing != keystore.MissingKey || nf.Key != "transit/pks-tidak-ada" ||
+			!strings.Contains(err.Error(), "transit key transit/pks-tidak-ada does not exist") || strings.Contains(err.Error(), "segel ") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("no certificate", func(t *testing.T) {
 		s.Write("transit/keys/tanpa-sertifikat", map[string]any{"type": "ecdsa-p256"})
 		_, err := vault.Open(ctx, vault.Config{Address: s.Addr, Token: s.RootToken}, "transit/tanpa-sertifikat", keystore.Options{})
-		if !errors.Is(err, vault.ErrNotFound) || !strings.Contains(err.Error(), "segel cert request") {
+		var nf *keystore.NotFoundError
+		if !errors.Is(err, vault.ErrNotFound) || !errors.Is(err, keystore.ErrNotFound) || !errors.As(err, &nf) ||
+			nf.Missing != keystore.MissingCertificate || nf.Key != "transit/tanpa-sertifikat" ||
+			!strings.Contains(err.Error(), "the certificate chain of transit/tanpa-sertifikat does not exist") {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -350,7 +356,7 @@ func TestFaults(t *testing.T) {
 		}
 		time.Sleep(5 * time.Second)
 		_, err := key.Signer().Sign(rand.Reader, digest(crypto.SHA256), crypto.SHA256)
-		if !errors.Is(err, vault.ErrTokenInvalid) || !strings.Contains(err.Error(), "expired") {
+		if !errors.Is(err, vault.ErrTokenInvalid) || !errors.Is(err, keystore.ErrCredentialsExpired) || !strings.Contains(err.Error(), "expired") {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -389,6 +395,11 @@ func TestVaultComesBack(t *testing.T) {
 		el, err := sign()
 		if !errors.Is(err, kind) || !strings.Contains(err.Error(), text) {
 			t.Fatalf("%s: got %v, want %v containing %q", what, err, kind, text)
+		}
+		// The backend-neutral sentinel matches too.
+		neutral := map[error]error{vault.ErrUnreachable: keystore.ErrUnreachable, vault.ErrSealed: keystore.ErrSealed, vault.ErrTimeout: keystore.ErrTimeout}[kind]
+		if !errors.Is(err, neutral) {
+			t.Fatalf("%s: %v does not match %v", what, err, neutral)
 		}
 		if el > max {
 			t.Fatalf("%s: took %v, want at most %v", what, el, max)
@@ -445,5 +456,100 @@ func TestTokenRenewal(t *testing.T) {
 	_, err = vault.New(ctx, vault.Config{Address: s.Addr, AppRole: &vault.AppRole{RoleID: roleID, SecretID: "salah"}})
 	if !errors.Is(err, vault.ErrTokenInvalid) || !strings.Contains(err.Error(), "AppRole login refused") || strings.Contains(err.Error(), "salah") {
 		t.Fatalf("wrong secret ID: %v", err)
+	}
+}
+
+// TestKeyCapabilities: a Vault key offers the keystore capabilities: its
+// signer signs with a context and in batches and reports its version, the
+// key checks its health cheaply, and it signs with an official's own
+// token through WithCredentials without changing the key itself.
+func TestKeyCapabilities(t *testing.T) {
+	s := setup(t)
+	ctx := context.Background()
+	key := open(t, s, s.SignerToken(), tuban)
+	var k keystore.Key = key
+	sg := k.Signer()
+	if _, ok := sg.(keystore.ContextSigner); !ok {
+		t.Error("the signer is no keystore.ContextSigner")
+	}
+	if _, ok := sg.(keystore.BatchSigner); !ok {
+		t.Error("the signer is no keystore.BatchSigner")
+	}
+	if v, ok := sg.(keystore.KeyVersioner); !ok || v.KeyVersion() != 1 || v.LatestKeyVersion() != 1 {
+		t.Errorf("keystore.KeyVersioner: %v", ok)
+	}
+	hc, ok := k.(keystore.HealthChecker)
+	if !ok {
+		t.Fatal("the key is no keystore.HealthChecker")
+	}
+	if err := hc.Health(ctx); err != nil {
+		t.Fatalf("health: %v", err)
+	}
+	cb, ok := k.(keystore.CredentialBinder)
+	if !ok {
+		t.Fatal("the key is no keystore.CredentialBinder")
+	}
+	pub := key.Chain()[0].PublicKey.(*ecdsa.PublicKey)
+	signWith := func(k keystore.Key) error {
+		d := digest(crypto.SHA256)
+		sig, err := k.Signer().(keystore.ContextSigner).SignContext(ctx, d, crypto.SHA256)
+		if err == nil && !ecdsa.VerifyASN1(pub, d, sig) {
+			err = errors.New("the signature does not verify with the certificate")
+		}
+		return err
+	}
+
+	// An official's own token, allowed to sign with the key.
+	own := s.Token(time.Minute, time.Minute, vaulttest.SignerPol)
+	view, err := cb.WithCredentials(ctx, keystore.Credentials{Token: own})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signWith(view); err != nil {
+		t.Fatalf("signing with the official's token: %v", err)
+	}
+	if !view.Chain()[0].Equal(key.Chain()[0]) {
+		t.Error("the view has another certificate")
+	}
+	view.Close()
+	// Revoking the official's token does not touch the key's own.
+	if err := s.Client(s.RootToken).Auth().Token().RevokeTree(own); err != nil {
+		t.Fatal(err)
+	}
+	view, _ = cb.WithCredentials(ctx, keystore.Credentials{Token: own})
+	err = signWith(view)
+	view.Close()
+	if !errors.Is(err, keystore.ErrCredentialsExpired) || strings.Contains(err.Error(), own) {
+		t.Fatalf("revoked official token: %v", err)
+	}
+	if err := signWith(key); err != nil {
+		t.Fatalf("the key's own token after a view was refused: %v", err)
+	}
+	// A token whose policy does not name the key.
+	s.Write("sys/policies/acl/hanya-jatim", map[string]any{"policy": `
+path "transit/sign/pks-jatim" { capabilities = ["update"] }
+path "auth/token/lookup-self" { capabilities = ["read"] }`})
+	view, _ = cb.WithCredentials(ctx, keystore.Credentials{Token: s.Token(time.Minute, time.Minute, "hanya-jatim")})
+	err = signWith(view)
+	view.Close()
+	if !errors.Is(err, keystore.ErrPermissionDenied) {
+		t.Fatalf("token without the key in its policy: %v", err)
+	}
+	if _, err := cb.WithCredentials(ctx, keystore.Credentials{}); !errors.Is(err, vault.ErrNoToken) {
+		t.Fatalf("no token: %v", err)
+	}
+	if got := fmt.Sprintf("%v %+v %#v", keystore.Credentials{Token: own}, keystore.Credentials{Token: own}, keystore.Credentials{Token: own}); strings.Contains(got, own) {
+		t.Fatalf("printed credentials show the token: %s", got)
+	}
+
+	// Health says what is wrong, in keystore's words.
+	s.Seal()
+	err = hc.Health(ctx)
+	s.Unseal()
+	if !errors.Is(err, keystore.ErrSealed) {
+		t.Fatalf("health while sealed: %v", err)
+	}
+	if err := hc.Health(ctx); err != nil {
+		t.Fatalf("health after unsealing: %v", err)
 	}
 }
