@@ -14,7 +14,8 @@ import (
 // Sign reads the PDF in (of the given size), and writes it to out followed
 // by an incremental update holding one new signature. It calls
 // opts.Signer.Sign exactly once: it is [Prepare], one signature over
-// [Prepared.Digest], and [Prepared.Finish].
+// [Prepared.Digest], and [Prepared.Finish]. An error of the signer is
+// wrapped with ErrKey. [SignAll] signs many documents with a keystore key.
 func Sign(ctx context.Context, in io.ReaderAt, size int64, out Output, opts Options) (*Result, error) {
 	p, err := Prepare(ctx, in, size, out, opts)
 	if err != nil {
@@ -25,7 +26,7 @@ func Sign(ctx context.Context, in io.ReaderAt, size int64, out Output, opts Opti
 	}
 	sig, err := opts.Signer.Sign(rand.Reader, p.Digest(), p.SignerOpts())
 	if err != nil {
-		return nil, fmt.Errorf("signer: the key could not sign: %w", err)
+		return nil, fmt.Errorf("signer: %w: %w", ErrKey, err)
 	}
 	return p.Finish(sig)
 }

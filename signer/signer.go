@@ -17,6 +17,19 @@
 // The /Contents placeholder is sized from the key and the certificate chain
 // before anything is written, so the [crypto.Signer] (which may be a remote
 // key in Vault or an HSM) is asked for exactly one signature per document.
+//
+// # Many documents with one key
+//
+// [SignAll] is the signing workflow that the command line and the server
+// share: it takes a keystore key and documents, checks the key's
+// certificate once, prepares each document, has the digests signed in
+// batches when the key's signer is a keystore.BatchSigner (one backend
+// call per batch) and one by one otherwise (with the caller's context
+// when it is a keystore.ContextSigner), finishes each document and
+// returns a result per document. The first failure stops the run; the
+// documents signed before it are kept. [Timestamper] and
+// [RevocationSource] mark where signature timestamps and validation data
+// (PAdES B-T and B-LT) will join the workflow.
 package signer
 
 import (
