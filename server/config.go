@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"segel/keystore"
 	"segel/pkinet"
 )
 
@@ -427,8 +427,8 @@ func (c *Config) Validate() error {
 		if strings.TrimSpace(k.Ref) == "" {
 			bad("keys.%s: ref is empty (write file:PATH or vault:MOUNT/KEY)", name)
 		}
-		if _, err := parseHash(k.Hash); err != nil {
-			bad("keys.%s: %v", name, err)
+		if _, err := keystore.ParseHash(k.Hash); err != nil {
+			bad("keys.%s: hash %q: use sha256, sha384 or sha512", name, k.Hash)
 		}
 	}
 	for name, files := range c.Trust {
@@ -527,16 +527,4 @@ func loopback(addr string) bool {
 func isHex32(s string) bool {
 	b, err := hex.DecodeString(s)
 	return err == nil && len(b) == 32
-}
-
-func parseHash(s string) (crypto.Hash, error) {
-	switch strings.ToLower(strings.ReplaceAll(s, "-", "")) {
-	case "", "sha256":
-		return crypto.SHA256, nil
-	case "sha384":
-		return crypto.SHA384, nil
-	case "sha512":
-		return crypto.SHA512, nil
-	}
-	return 0, fmt.Errorf("hash %q: use sha256, sha384 or sha512", s)
 }

@@ -30,10 +30,13 @@
 // Keys are opened with keystore.Open on first use and kept open. A
 // backend fault during signing retires the key and answers 503; the next
 // request opens it again, with exponential backoff while opening keeps
-// failing. The server type-asserts optional interfaces: [KeyVersioner]
-// (the key version in X-Segel-Key-Version and the audit log),
-// [ContextSigner] (the request's context reaches the backend call) and
-// [HealthChecker] (cheap readiness probes).
+// failing. It signs through signer.SignAll and uses the keystore
+// capabilities a key has: keystore.KeyVersioner (the key version in
+// X-Segel-Key-Version and the audit log), keystore.ContextSigner (the
+// request's context reaches the backend call) and keystore.HealthChecker
+// (cheap readiness probes). Backend failures are told apart with
+// errors.Is on the keystore sentinels and answered with a short, safe
+// reason ("backend sealed", …); the full error goes only to the log.
 //
 // # Dependencies
 //

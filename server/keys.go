@@ -18,28 +18,6 @@ import (
 	"segel/keystore"
 )
 
-// KeyVersioner is implemented by signers (or keys) whose backend has key
-// versions, such as Vault Transit. The version is reported in the
-// X-Segel-Key-Version header and the audit log.
-type KeyVersioner interface {
-	KeyVersion() int
-}
-
-// ContextSigner is implemented by signers that can take a context per
-// signature (the Vault Transit signer does). The server then signs with
-// the request's context, so that a client that goes away cancels the
-// backend call.
-type ContextSigner interface {
-	SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error)
-}
-
-// HealthChecker is implemented by keys that can tell cheaply whether
-// their backend works (for Vault: reachable, unsealed, key readable).
-// /readyz uses it; keys without it are probed by opening them again.
-type HealthChecker interface {
-	Health(ctx context.Context) error
-}
-
 // Backoff bounds after backend failures.
 const (
 	backoffMin = 250 * time.Millisecond
@@ -97,7 +75,7 @@ type keySlot struct {
 }
 
 func newKeySlot(base context.Context, name string, kc KeyConfig, c *Config, lookupEnv func(string) (string, bool), m *metrics, log *slog.Logger) (*keySlot, error) {
-	h, err := parseHash(kc.Hash)
+	h, err := keystore.ParseHash(kc.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("keys.%s: %w", name, err)
 	}
@@ -225,15 +203,16 @@ func (s *keySlot) fault(h *keyHandle, err error) {
 	<-s.lock
 }
 
-// ready checks that the key works: with the key's Health method when it
-// has one, otherwise by opening the key afresh (at most every probeTTL).
+// ready checks that the key works: with the key's Health method
+// (keystore.HealthChecker) when it has one, otherwise by opening the key
+// afresh (at most every probeTTL).
 func (s *keySlot) ready(ctx context.Context) error {
 	h, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.release(h)
-	if hc, ok := h.key.(HealthChecker); ok {
+	if hc, ok := h.key.(keystore.HealthChecker); ok {
 		start := time.Now()
 		err := hc.Health(ctx)
 		s.m.backend.WithLabelValues(s.name, "health").Observe(time.Since(start).Seconds())
@@ -276,12 +255,10 @@ func (s *keySlot) close() {
 	}
 }
 
-// keyVersion returns the key version the signer (or key) reports.
+// keyVersion returns the key version the signer reports
+// (keystore.KeyVersioner), or 0.
 func keyVersion(k keystore.Key) int {
-	if v, ok := k.Signer().(KeyVersioner); ok {
-		return v.KeyVersion()
-	}
-	if v, ok := k.(KeyVersioner); ok {
+	if v, ok := k.Signer().(keystore.KeyVersioner); ok {
 		return v.KeyVersion()
 	}
 	return 0
@@ -294,12 +271,13 @@ func certFingerprint(k keystore.Key) string {
 }
 
 // reasonOf turns a backend error into a short reason that is safe to show
-// to clients: it names the kind of failure, never paths or secrets.
+// to clients: it names the kind of failure, never paths or secrets. It
+// tells failures apart by the keystore sentinels (and the standard
+// library's), never by an error's text.
 func reasonOf(err error) string {
 	if err == nil {
 		return "backend failed"
 	}
-	msg := strings.ToLower(err.Error())
 	var use *keystore.UnknownSchemeError
 	switch {
 	case errors.As(err, &use):
@@ -310,46 +288,18 @@ func reasonOf(err error) string {
 		return "key password missing"
 	case errors.Is(err, keystore.ErrCertificateMismatch):
 		return "certificate does not match the key"
-	case errors.Is(err, fs.ErrPermission), strings.Contains(msg, "permission denied"):
+	case errors.Is(err, keystore.ErrPermissionDenied), errors.Is(err, fs.ErrPermission):
 		return "permission denied"
-	case errors.Is(err, fs.ErrNotExist), strings.Contains(msg, "not found"):
+	case errors.Is(err, keystore.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return "key not found"
-	case strings.Contains(msg, "sealed"):
+	case errors.Is(err, keystore.ErrSealed):
 		return "backend sealed"
-	case errors.Is(err, context.DeadlineExceeded), strings.Contains(msg, "timed out"), strings.Contains(msg, "timeout"):
+	case errors.Is(err, keystore.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return "backend timed out"
-	case strings.Contains(msg, "unreachable"), strings.Contains(msg, "cannot reach"), strings.Contains(msg, "connection refused"):
+	case errors.Is(err, keystore.ErrUnreachable):
 		return "backend unreachable"
-	case strings.Contains(msg, "token"):
+	case errors.Is(err, keystore.ErrCredentialsExpired):
 		return "backend credentials refused"
 	}
 	return "backend failed"
-}
-
-// meteredSigner wraps a key's signer for one request: it times the
-// backend call, remembers its error, and passes the request's context to
-// signers that take one.
-type meteredSigner struct {
-	crypto.Signer
-	ctx  context.Context
-	slot *keySlot
-	err  error
-}
-
-// Sign implements crypto.Signer.
-func (m *meteredSigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	start := time.Now()
-	var sig []byte
-	var err error
-	if cs, ok := m.Signer.(ContextSigner); ok {
-		sig, err = cs.SignContext(m.ctx, digest, opts)
-	} else {
-		sig, err = m.Signer.Sign(rand, digest, opts)
-	}
-	m.slot.m.backend.WithLabelValues(m.slot.name, "sign").Observe(time.Since(start).Seconds())
-	if err != nil {
-		m.slot.m.backendErrors.WithLabelValues(m.slot.name, "sign").Inc()
-		m.err = err
-	}
-	return sig, err
 }

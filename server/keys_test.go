@@ -2,93 +2,36 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"crypto"
-	"crypto/x509"
-	"errors"
-	"io"
+	"fmt"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"segel/internal/devca"
+	"segel/internal/memkey"
 	"segel/keystore"
 	"segel/verify"
 )
 
-// flaky is a key backend under the test's control, registered as the
-// keystore scheme "flaky": it can be down (Open fails as if unreachable)
-// or sealed (Sign fails), and it reports a key version, as Vault does.
-var flaky struct {
-	mu       sync.Mutex
-	id       *devca.Identity
-	down     bool
-	sealed   bool
-	opens    atomic.Int32
-	closes   atomic.Int32
-	signs    atomic.Int32
-	ctxSigns atomic.Int32
-}
-
-func init() {
-	keystore.Register("flaky", func(ctx context.Context, rest string, opts keystore.Options) (keystore.Key, error) {
-		flaky.mu.Lock()
-		defer flaky.mu.Unlock()
-		if flaky.down {
-			return nil, errors.New("keystore: flaky: cannot reach the backend: connection refused")
-		}
-		flaky.opens.Add(1)
-		return &flakyKey{id: flaky.id}, nil
-	})
-}
-
-type flakyKey struct{ id *devca.Identity }
-
-func (k *flakyKey) Signer() crypto.Signer      { return &flakySigner{k.id.Key} }
-func (k *flakyKey) Chain() []*x509.Certificate { return k.id.Chain }
-func (k *flakyKey) Close() error               { flaky.closes.Add(1); return nil }
-
-type flakySigner struct{ crypto.Signer }
-
-func (s *flakySigner) KeyVersion() int { return 3 }
-
-func (s *flakySigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	flaky.signs.Add(1)
-	return s.SignContext(context.Background(), d, o)
-}
-
-func (s *flakySigner) SignContext(ctx context.Context, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	flaky.ctxSigns.Add(1)
-	flaky.mu.Lock()
-	sealed := flaky.sealed
-	flaky.mu.Unlock()
-	if sealed {
-		return nil, errors.New("flaky: the backend is sealed; it must be unsealed before it can be used")
+// remoteKey makes an in-memory key (package memkey) that stands for a
+// remote one: it reports key version 3, as Vault does, and can be made
+// to fail. Its certificate comes from the test PKI.
+func remoteKey(t *testing.T, name string, o memkey.Options) *memkey.Key {
+	t.Helper()
+	o.CA = testPKI(t).ca
+	o.Version = 3
+	if o.Leaf.CommonName == "" {
+		o.Leaf.CommonName = "Kunci Vault"
 	}
-	return s.Signer.Sign(nil, d, o)
-}
-
-func setFlaky(down, sealed bool) {
-	flaky.mu.Lock()
-	flaky.down, flaky.sealed = down, sealed
-	flaky.mu.Unlock()
+	return memkey.MustNew(t, name, o)
 }
 
 // TestKeyBackendFaults: a sealed or unreachable backend gives 503 with a
 // clear JSON error, /readyz says so, and signing recovers by itself.
 func TestKeyBackendFaults(t *testing.T) {
-	id, err := testPKI(t).ca.Issue(devca.LeafRequest{CommonName: "Kunci Vault", KeyType: devca.ECDSAP256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	flaky.id = id
-	setFlaky(false, false)
-	t.Cleanup(func() { setFlaky(false, false) })
+	mk := remoteKey(t, "server-remote", memkey.Options{})
 	cfg := baseConfig(t)
-	cfg.Keys["remote"] = KeyConfig{Ref: "flaky:transit/remote"}
+	cfg.Keys["remote"] = KeyConfig{Ref: mk.Ref()}
 	cfg.Identities[0].Keys = []string{"remote"}
 	s := start(t, cfg)
 	pdf := readTestdata(t, "minimal.pdf")
@@ -103,24 +46,24 @@ func TestKeyBackendFaults(t *testing.T) {
 	if v := resp.Header.Get("X-Segel-Key-Version"); v != "3" {
 		t.Errorf("X-Segel-Key-Version %q, want 3", v)
 	}
-	if flaky.ctxSigns.Load() != 1 || flaky.signs.Load() != 0 {
-		t.Errorf("the context-taking SignContext was not used (Sign %d, SignContext %d)", flaky.signs.Load(), flaky.ctxSigns.Load())
+	if st := mk.Stats(); st.ContextSigns != 1 || st.Signs != 0 {
+		t.Errorf("the context-taking SignContext was not used (Sign %d, SignContext %d)", st.Signs, st.ContextSigns)
 	}
 	if rep := s.verifyPDF(t, b); rep.Indication != verify.TotalPassed {
 		t.Errorf("verify: %s", rep.Indication)
 	}
 
 	// Sealed: 503 and the key is retired.
-	setFlaky(false, true)
+	mk.Fail(keystore.ErrSealed, memkey.OpSign)
 	resp, b = sign()
 	m := wantError(t, resp, b, http.StatusServiceUnavailable, "key_unavailable")
 	if m["reason"] != "backend sealed" || resp.Header.Get("Retry-After") == "" || !strings.Contains(m["error"].(string), `"remote"`) {
 		t.Errorf("sealed: %s (Retry-After %q)", b, resp.Header.Get("Retry-After"))
 	}
-	waitFor(t, func() bool { return flaky.closes.Load() == 1 })
+	waitFor(t, func() bool { return mk.Stats().Closes == 1 })
 
 	// Down: reopening fails; /readyz says why without details.
-	setFlaky(true, false)
+	mk.Fail(fmt.Errorf("%w: connection refused", keystore.ErrUnreachable), memkey.OpOpen)
 	resp, b = sign()
 	m = wantError(t, resp, b, http.StatusServiceUnavailable, "key_unavailable")
 	if m["reason"] != "backend unreachable" {
@@ -135,7 +78,7 @@ func TestKeyBackendFaults(t *testing.T) {
 	}
 
 	// Back: within the backoff it recovers by itself.
-	setFlaky(false, false)
+	mk.Fail(nil)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, b = sign()

@@ -150,38 +150,50 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 	defer slot.release(h)
 	entry.KeyVersion = keyVersion(h.key)
 	entry.Certificate = certFingerprint(h.key)
-	now := time.Now()
-	if err := keystore.CheckSigningCertificate(h.key.Chain()[0], now); err != nil {
-		e := errorf(http.StatusServiceUnavailable, "key_certificate_invalid", "key %q cannot sign: its certificate is not usable for signing now (%s); the operator must renew it", slot.name, certReason(err))
-		return nil, nil, e
-	}
-	ms := &meteredSigner{Signer: h.key.Signer(), ctx: ctx, slot: slot}
-	opts := signer.Options{
-		Signer: ms, Chain: h.key.Chain(), Hash: slot.hash, PSS: slot.cfg.PSS,
-		Field: up.opts.Field, Certify: up.opts.Certify,
-		Reason: up.opts.Reason, Location: up.opts.Location, ContactInfo: up.opts.Contact,
-		Name: up.opts.Name, Time: now,
+	opts := signer.AllOptions{
+		Options: signer.Options{
+			Hash: slot.hash, PSS: slot.cfg.PSS,
+			Field: up.opts.Field, Certify: up.opts.Certify,
+			Reason: up.opts.Reason, Location: up.opts.Location, ContactInfo: up.opts.Contact,
+			Name: up.opts.Name, Time: time.Now(),
+		},
+		// The backend call is timed, and its error remembered: it tells a
+		// fault of the key from a problem of the document.
+		AfterCall: func(c signer.Call) {
+			slot.m.backend.WithLabelValues(slot.name, "sign").Observe(c.Took.Seconds())
+			if c.Err != nil {
+				slot.m.backendErrors.WithLabelValues(slot.name, "sign").Inc()
+			}
+		},
 	}
 	if opts.Name == "" {
 		opts.Name = slot.cfg.SignerName
 	}
 	out := newSpool(s.cfg.Limits.TempDir, int64(s.cfg.Limits.MemoryBuffer))
-	res, err := signer.Sign(ctx, up.doc, up.doc.Size(), out, opts)
+	results, err := signer.SignAll(ctx, h.key, []signer.Document{signer.Doc{In: up.doc, Size: up.doc.Size(), Out: out}}, opts)
+	if err == nil {
+		err = results[0].Err
+	}
 	if err != nil {
 		out.Close()
-		if ms.err != nil && ctx.Err() == nil {
-			slot.fault(h, ms.err)
-			return nil, nil, s.keyError(slot.name, &KeyUnavailableError{Key: slot.name, Reason: reasonOf(ms.err), RetryAfter: backoff(1), Err: ms.err})
+		var ce *keystore.CertificateError
+		switch {
+		case errors.As(err, &ce):
+			return nil, nil, errorf(http.StatusServiceUnavailable, "key_certificate_invalid", "key %q cannot sign: its certificate is not usable for signing now (%s); the operator must renew it", slot.name, certReason(err))
+		case errors.Is(err, signer.ErrKey) && ctx.Err() == nil:
+			slot.fault(h, err)
+			return nil, nil, s.keyError(slot.name, &KeyUnavailableError{Key: slot.name, Reason: reasonOf(err), RetryAfter: backoff(1), Err: err})
 		}
 		return nil, nil, s.signError(err, ctx)
 	}
+	res := results[0].Result
 	sum := sha256.New()
 	if _, err := io.Copy(sum, out.Reader()); err != nil {
 		out.Close()
 		return nil, nil, errorf(http.StatusInternalServerError, "internal", "reading back the signed document: %v", err)
 	}
 	entry.OutputSHA256 = hex.EncodeToString(sum.Sum(nil))
-	entry.SignedDigest = hashName(slot.hash.String()) + ":" + hex.EncodeToString(res.Digest)
+	entry.SignedDigest = keystore.HashName(slot.hash) + ":" + hex.EncodeToString(res.Digest)
 	entry.Field = res.Field
 	return res, out, nil
 }
@@ -189,10 +201,6 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 func stateFromCtx(ctx context.Context) *reqState {
 	st, _ := ctx.Value(stateKey{}).(*reqState)
 	return st
-}
-
-func hashName(s string) string {
-	return strings.ToLower(strings.ReplaceAll(s, "-", ""))
 }
 
 func certReason(err error) string {

@@ -99,9 +99,8 @@ func demoCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				opts := signer.Options{Signer: key.Signer(), Chain: key.Chain(), Field: p.field, Certify: p.certify,
-					Reason: p.reason, Location: p.location, Time: time.Now()}
-				_, err = signFile(c, cur, outs[i], force, opts)
+				opts := signer.Options{Field: p.field, Certify: p.certify, Reason: p.reason, Location: p.location, Time: time.Now()}
+				_, err = signFiles(c, "file:"+p12, key, []signJob{{cur, outs[i]}}, force, 1, opts, func(signJob, *signer.Result) {})
 				key.Close()
 				if err != nil {
 					return err

@@ -93,9 +93,9 @@ func keysCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := vault.ParseKeyType(c.String("type"))
+	t, err := keystore.ParseKeyType(c.String("type"))
 	if err != nil {
-		return usageError{err}
+		return usageError{fmt.Errorf("unknown --type %q (use ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096)", c.String("type"))}
 	}
 	vc, err := vaultClient(c)
 	if err != nil {
@@ -103,6 +103,9 @@ func keysCreate(c *cli.Context) error {
 	}
 	defer vc.Close()
 	info, err := vc.CreateKey(c.Context, k, t)
+	if errors.Is(err, vault.ErrExists) {
+		return withHint(err, "rotate it with: segel keys rotate "+k.String())
+	}
 	if err != nil {
 		return vaultError(err)
 	}
@@ -222,7 +225,7 @@ func keysImport(c *cli.Context) error {
 		Password: keystore.PasswordFor(ref, c.String("key-password-file"), "SEGEL_KEY_PASSWORD"),
 	})
 	if err != nil {
-		return keyError(err)
+		return keyError(ref, err)
 	}
 	defer src.Close()
 	chain := src.Chain()
@@ -235,6 +238,9 @@ func keysImport(c *cli.Context) error {
 	}
 	defer vc.Close()
 	info, err := vc.ImportKey(c.Context, k, src.Signer())
+	if errors.Is(err, vault.ErrExists) {
+		return withHint(err, "import into a new key name")
+	}
 	if err != nil {
 		return vaultError(err)
 	}

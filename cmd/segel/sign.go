@@ -1,19 +1,15 @@
 package main
 
 import (
-	"crypto"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"segel/internal/atomicfile"
 	"segel/keystore"
-	"segel/keystore/vault"
 	"segel/pdf"
 	"segel/signer"
 )
@@ -48,19 +44,19 @@ func signCommand() *cli.Command {
 			&cli.BoolFlag{Name: "pss", Usage: "RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "write the signed PDF to `OUT.pdf` (or into directory DIR)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace OUT.pdf if it exists"},
-			&cli.IntFlag{Name: "batch", Value: defaultBatch, Usage: "with several inputs and a vault: key, sign up to `N` documents per Vault request (1: one request per document)"},
+			&cli.IntFlag{Name: "batch", Value: signer.DefaultBatch, Usage: "with several inputs and a vault: key, sign up to `N` documents per Vault request (1: one request per document)"},
 		},
 		Action: func(c *cli.Context) error {
 			jobs, err := signJobs(c.Args().Slice(), c.String("output"))
 			if err != nil {
 				return err
 			}
-			if b := c.Int("batch"); b < 1 || b > vault.MaxBatch {
-				return usageError{fmt.Errorf("--batch must be 1 to %d", vault.MaxBatch)}
+			if b := c.Int("batch"); b < 1 || b > keystore.MaxBatch {
+				return usageError{fmt.Errorf("--batch must be 1 to %d", keystore.MaxBatch)}
 			}
-			h, err := parseHash(c.String("hash"))
+			h, err := keystore.ParseHash(c.String("hash"))
 			if err != nil {
-				return usageError{err}
+				return usageError{fmt.Errorf("unknown --hash %q (use sha256, sha384 or sha512)", c.String("hash"))}
 			}
 			if p := c.Int("certify"); p < 0 || p > 3 {
 				return usageError{fmt.Errorf("--certify must be 1, 2 or 3")}
@@ -71,31 +67,19 @@ func signCommand() *cli.Command {
 				Password: keystore.PasswordFor(ref, c.String("key-password-file"), "SEGEL_KEY_PASSWORD"),
 			})
 			if err != nil {
-				return keyError(err)
+				return keyError(ref, err)
 			}
 			defer key.Close()
 			opts := signer.Options{
-				Signer: key.Signer(), Chain: key.Chain(), Hash: h, PSS: c.Bool("pss"),
+				Hash: h, PSS: c.Bool("pss"),
 				Field: c.String("field"), Certify: c.Int("certify"),
 				Reason: c.String("reason"), Location: c.String("location"),
 				ContactInfo: c.String("contact"), Name: c.String("name"),
 				Time: time.Now(),
 			}
-			return signMany(c, jobs, c.Bool("force"), c.Int("batch"), opts, describeKey(c, key))
+			return signMany(c, ref, key, jobs, c.Bool("force"), c.Int("batch"), opts)
 		},
 	}
-}
-
-func parseHash(s string) (crypto.Hash, error) {
-	switch strings.ToLower(strings.ReplaceAll(s, "-", "")) {
-	case "sha256":
-		return crypto.SHA256, nil
-	case "sha384":
-		return crypto.SHA384, nil
-	case "sha512":
-		return crypto.SHA512, nil
-	}
-	return 0, fmt.Errorf("unknown --hash %q (use sha256, sha384 or sha512)", s)
 }
 
 func checkPaths(in, out string) error {
@@ -115,47 +99,6 @@ func checkPaths(in, out string) error {
 	return nil
 }
 
-// signFile signs in into out atomically: out either does not appear or
-// holds the whole signed file.
-func signFile(c *cli.Context, in, out string, force bool, opts signer.Options) (res *signer.Result, err error) {
-	if err := keystore.CheckSigningCertificate(opts.Chain[0], opts.Time); err != nil {
-		return nil, withHint(err, "segel refuses to sign with a certificate that a verifier would reject")
-	}
-	f, err := os.Open(in)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", in)
-	}
-	o, err := atomicfile.Create(out, force)
-	if err != nil {
-		if errors.Is(err, atomicfile.ErrExists) {
-			return nil, withHint(err, "pass --force to replace it")
-		}
-		return nil, err
-	}
-	defer o.Abort()
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error while signing %s (sha256 %s): %v", in, fileDigest(in), r)
-		}
-	}()
-	res, err = signer.Sign(c.Context, f, st.Size(), o, opts)
-	if err != nil {
-		return nil, signError(in, err)
-	}
-	if err := o.Commit(); err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
 func signError(in string, err error) error {
 	switch {
 	case errors.Is(err, pdf.ErrNotPDF):
@@ -170,16 +113,4 @@ func signError(in string, err error) error {
 		return fmt.Errorf("cannot read %s: %w", in, err)
 	}
 	return err
-}
-
-func keyError(err error) error {
-	switch {
-	case errors.Is(err, keystore.ErrWrongPassword):
-		return withHint(err, "check the password file or $SEGEL_KEY_PASSWORD")
-	}
-	var ue *keystore.UnknownSchemeError
-	if errors.As(err, &ue) {
-		return usageError{err}
-	}
-	return vaultError(err)
 }
