@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"segel/certfile"
 )
 
 func init() {
@@ -68,8 +70,8 @@ func openFile(ctx context.Context, rest string, opts Options) (Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		if extra, err = parseCertificates(opts.CertFile, cdata); err != nil {
-			return nil, err
+		if extra, err = certfile.Parse(opts.CertFile, cdata); err != nil {
+			return nil, fmt.Errorf("keystore: %w", err)
 		}
 	}
 	// The parsed key and certificates do not share memory with data, so
@@ -390,35 +392,4 @@ func curveName(c elliptic.Curve) string {
 		return "unknown"
 	}
 	return c.Params().Name
-}
-
-// parseCertificates reads all certificates from a PEM or DER file.
-func parseCertificates(name string, data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	if isPEM(data) {
-		for rest := data; ; {
-			var b *pem.Block
-			b, rest = pem.Decode(rest)
-			if b == nil {
-				break
-			}
-			if b.Type != "CERTIFICATE" {
-				continue
-			}
-			c, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("keystore: %s contains a malformed certificate: %w", name, err)
-			}
-			certs = append(certs, c)
-		}
-	} else {
-		var err error
-		if certs, err = x509.ParseCertificates(data); err != nil {
-			return nil, fmt.Errorf("keystore: %s is not a PEM or DER certificate file: %w", name, err)
-		}
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("keystore: %s contains no certificates", name)
-	}
-	return certs, nil
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"segel/certfile"
 	"segel/keystore"
 )
 
@@ -63,7 +64,7 @@ func (c *Client) Chain(ctx context.Context, k KeyName) (*StoredChain, error) {
 		return nil, &keystore.NotFoundError{Missing: keystore.MissingCertificate, Key: k.String(),
 			Err: &Error{Op: "read certificate chain", Subject: subject, Path: path, Addr: c.addr, Kind: ErrNotFound, Hint: "its KV entry was deleted"}}
 	}
-	chain, err := ParseCertificates([]byte(str(data["chain"])))
+	chain, err := certfile.Parse("the stored chain", []byte(str(data["chain"])))
 	if err != nil {
 		return nil, fmt.Errorf("vault: certificate chain at %s: %w", path, err)
 	}
@@ -189,7 +190,7 @@ func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*Cert
 	} else {
 		all.WriteString(str(d["issuing_ca"]) + "\n")
 	}
-	certs, err := ParseCertificates(all.Bytes())
+	certs, err := certfile.Parse("the issued certificate", all.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("vault: the answer of %s: %w", path, err)
 	}
@@ -211,38 +212,6 @@ func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*Cert
 		return nil, fmt.Errorf("%w (the certificate was issued but not stored; serial %s)", err, serialHex(leaf))
 	}
 	return res, nil
-}
-
-// ParseCertificates parses PEM CERTIFICATE blocks, or one DER certificate.
-func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	rest := bytes.TrimSpace(data)
-	if len(rest) > 0 && rest[0] == 0x30 {
-		c, err := x509.ParseCertificate(rest)
-		if err != nil {
-			return nil, fmt.Errorf("the DER certificate: %w", err)
-		}
-		return []*x509.Certificate{c}, nil
-	}
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate %d: %w", len(certs)+1, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("no certificates found")
-	}
-	return certs, nil
 }
 
 func dedupe(certs []*x509.Certificate) []*x509.Certificate {

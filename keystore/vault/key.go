@@ -5,9 +5,9 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 
+	"segel/certfile"
 	"segel/keystore"
 )
 
@@ -75,12 +75,8 @@ func OpenWith(ctx context.Context, c *Client, name KeyName, opts keystore.Option
 	var certs []*x509.Certificate
 	var src string
 	if opts.CertFile != "" {
-		data, err := os.ReadFile(opts.CertFile)
-		if err != nil {
+		if certs, err = certfile.Read(opts.CertFile); err != nil {
 			return nil, fmt.Errorf("vault: %w", err)
-		}
-		if certs, err = ParseCertificates(data); err != nil {
-			return nil, fmt.Errorf("vault: %s: %w", opts.CertFile, err)
 		}
 		src = opts.CertFile
 	} else {
