@@ -2,9 +2,9 @@ package official
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -134,10 +134,10 @@ type Enrolment struct {
 // Enrolled is the outcome of [Admin.Add].
 type Enrolled struct {
 	Profile *Profile
-	// OTPURL is the otpauth:// URL of the official's TOTP secret and
-	// QRPNG a QR code of it (PNG): shown once, to the official only.
+	// OTPURL is the otpauth:// URL of the official's TOTP secret, labelled
+	// with the official's name and username: shown once, to the
+	// official only.
 	OTPURL string
-	QRPNG  []byte
 	// Certificate is the subject of the certificate issued.
 	Certificate string
 	Warnings    []string
@@ -238,8 +238,7 @@ func (a *Admin) Add(ctx context.Context, e Enrolment) (*Enrolled, error) {
 	if gen == nil || s(gen.Data["url"]) == "" {
 		return nil, errors.New("official: Vault returned no TOTP URL (a secret is enrolled for this entity already?)")
 	}
-	out.OTPURL = s(gen.Data["url"])
-	out.QRPNG, _ = base64.StdEncoding.DecodeString(s(gen.Data["barcode"]))
+	out.OTPURL = relabel(s(gen.Data["url"]), p.Name+" ("+p.Username+")")
 	p.Created = time.Now().UTC()
 	p.Disabled = false
 	if err := writeProfile(ctx, a.api, a.kv(), &p); err != nil {
@@ -283,4 +282,21 @@ func (a *Admin) List(ctx context.Context) ([]*Profile, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
 	return out, nil
+}
+
+// relabel replaces the account label of an otpauth URL (Vault puts the
+// entity ID there) with label, which authenticator apps show next to the
+// code. The secret and parameters stay as Vault made them.
+func relabel(raw, label string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "otpauth" {
+		return raw
+	}
+	issuer := u.Query().Get("issuer")
+	if issuer == "" {
+		issuer = TOTPIssuer
+	}
+	u.Path = "/" + issuer + ":" + label
+	u.RawPath = ""
+	return u.String()
 }

@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,8 +81,8 @@ func TestOfficialMode(t *testing.T) {
 		if err != nil {
 			t.Fatalf("enrol %s: %v", name, err)
 		}
-		if e.Profile.EntityID == "" || len(e.QRPNG) == 0 {
-			t.Fatalf("enrol %s: no entity or QR: %+v", name, e)
+		if e.Profile.EntityID == "" || !strings.Contains(e.OTPURL, url.PathEscape(name)) {
+			t.Fatalf("enrol %s: no entity or label: %+v", name, e)
 		}
 		return e
 	}
