@@ -77,6 +77,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			keysCommand(),
 			certCommand(),
 			tsaCommand(),
+			officialsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
