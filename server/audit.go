@@ -52,8 +52,31 @@ type AuditEntry struct {
 	// Timestamp describes a time-stamp token the authority issued
 	// (outcome "timestamped").
 	Timestamp *TimestampAudit `json:"timestamp,omitempty"`
+	// Official is the evidence of sole control of a signing in official
+	// mode (Auth "official"): the official's own Vault login.
+	Official *OfficialAudit `json:"official,omitempty"`
 	// Prev is the hash of the previous entry (64 zeros for the first).
 	Prev string `json:"prev"`
+}
+
+// AuthOfficial is the Auth of entries of official mode.
+const AuthOfficial = "official"
+
+// OfficialAudit is the evidence that an official authorised a signing
+// (or tried to) with their own Vault login: password and TOTP code.
+type OfficialAudit struct {
+	// Username is the login name (NIP or NIK).
+	Username string `json:"username"`
+	// EntityID is the official's Vault identity, TokenAccessor the
+	// accessor of the short-lived token of the login (empty when the
+	// login failed), MFAMethod the Vault MFA method validated.
+	EntityID      string `json:"entity_id,omitempty"`
+	TokenAccessor string `json:"token_accessor,omitempty"`
+	MFAMethod     string `json:"mfa_method,omitempty"`
+	// TokenRevoked is true when the token was revoked after signing.
+	TokenRevoked bool `json:"token_revoked,omitempty"`
+	// Documents are the hex SHA-256 of every document of the request.
+	Documents []string `json:"documents,omitempty"`
 }
 
 // TimestampAudit is what the audit log keeps of one time-stamp token.
@@ -289,11 +312,17 @@ func verifyAudit(r io.Reader, collect bool) (AuditResult, error) {
 			return res, &AuditChainError{lineNo, "the entry's hash does not match its content: the line was changed after it was written"}
 		}
 		var e struct {
-			Seq  *int64  `json:"seq"`
-			Prev *string `json:"prev"`
+			Seq      *int64         `json:"seq"`
+			Prev     *string        `json:"prev"`
+			Auth     string         `json:"auth"`
+			Outcome  string         `json:"outcome"`
+			Official *OfficialAudit `json:"official"`
 		}
 		if err := json.Unmarshal(body, &e); err != nil || e.Seq == nil || e.Prev == nil {
 			return res, &AuditChainError{lineNo, `not an audit entry: invalid JSON or no "seq" and "prev"`}
+		}
+		if msg := checkOfficial(e.Auth, e.Outcome, e.Official); msg != "" {
+			return res, &AuditChainError{lineNo, msg}
 		}
 		want := res.Entries + 1
 		switch {
@@ -311,6 +340,35 @@ func verifyAudit(r io.Reader, collect bool) (AuditResult, error) {
 			res.Hashes[h] = *e.Seq
 		}
 	}
+}
+
+// checkOfficial checks that an official-mode signing records its
+// evidence of sole control: who logged in, with which token and MFA
+// method, over which documents, and that the token was revoked.
+func checkOfficial(auth, outcome string, o *OfficialAudit) string {
+	if auth != AuthOfficial {
+		if o != nil {
+			return `an entry with official evidence but auth "` + auth + `"`
+		}
+		return ""
+	}
+	if o == nil || o.Username == "" {
+		return "an official-mode entry without the official's login"
+	}
+	if outcome != OutcomeSigned {
+		return ""
+	}
+	switch {
+	case o.EntityID == "":
+		return "an official-mode signing without the official's Vault entity ID"
+	case o.TokenAccessor == "":
+		return "an official-mode signing without the login token's accessor"
+	case o.MFAMethod == "":
+		return "an official-mode signing without the MFA method: no proof of the TOTP code"
+	case len(o.Documents) == 0:
+		return "an official-mode signing without the documents' hashes"
+	}
+	return ""
 }
 
 func plural(n int64, one, many string) string {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"segel/certfile"
+	"segel/official"
 )
 
 // Options are the server's dependencies that do not come from the
@@ -32,6 +33,10 @@ type Options struct {
 	// LookupEnv reads the environment variables named by keys'
 	// password_env (os.LookupEnv in the command). Nil reads none.
 	LookupEnv func(string) (string, bool)
+	// Official, when set, serves official mode: the signing page at
+	// /official, every signature authorised by the official's own Vault
+	// login (see official.go).
+	Official *official.Service
 }
 
 // Server is the segel HTTP service. It is an http.Handler; [Server.Serve]
@@ -53,6 +58,7 @@ type Server struct {
 	cancel    context.CancelFunc
 	draining  atomic.Bool
 	closeOnce sync.Once
+	official  *officialState
 
 	// testHook, when set by tests, is called at named points of request
 	// handling ("sign:input", "verify:input").
@@ -122,6 +128,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		n, head := a.Head()
 		log.Info("audit log opened", "file", c.path(c.Audit.File), "entries", n, "head", head)
 	}
+	if opts.Official != nil {
+		s.official = &officialState{svc: opts.Official, doc: map[string]*pendingDoc{}}
+	}
 	s.routes()
 	return s, nil
 }
@@ -167,6 +176,9 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/v1/verify", http.StatusFound)
 	})
+	if s.official != nil {
+		s.officialRoutes(mux)
+	}
 	s.mux = mux
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 	"segel/keystore"
 	"segel/keystore/vault"
 	"segel/official"
+	"segel/server"
 )
 
 func officialsCommand() *cli.Command {
@@ -191,4 +193,22 @@ func officialsDisable(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "disabled %s: Vault refuses their logins from now on\n", c.Args().First())
 	return nil
+}
+
+// officialService connects official mode to Vault (VAULT_ADDR and the
+// service's own token or AppRole). Without a configured audit log it
+// writes segel-audit.log in the working directory.
+func officialService(c *cli.Context, cfg *server.Config, log *slog.Logger) (*official.Service, error) {
+	vcfg, err := vault.ConfigFromEnv()
+	if err != nil {
+		return nil, withHint(vaultError(err), "official mode needs VAULT_ADDR and the service token with deploy/vault/segel-official-service.hcl")
+	}
+	if cfg.Audit.File == "" {
+		cfg.Audit.File = "segel-audit.log"
+	}
+	svc, err := official.NewService(c.Context, vcfg, nil, log)
+	if err != nil {
+		return nil, vaultError(err)
+	}
+	return svc, nil
 }

@@ -37,6 +37,7 @@ func serveCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "trust", Usage: "trust anchors for verification: PEM `FILE` of root certificates (repeatable); replaces the trust set \"default\""},
 			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"SEGEL_LOG_LEVEL"}, Usage: "log `LEVEL`: debug, info, warn or error"},
 			&cli.BoolFlag{Name: "check", Usage: "check the configuration (and open the audit log and trust sets), then exit"},
+			&cli.StringFlag{Name: "mode", Value: "standard", EnvVars: []string{"SEGEL_MODE"}, Usage: "`MODE`: standard (keys mapped to tokens) or official (recommended: every signature authorised by the official's own Vault login and TOTP at /official; needs VAULT_ADDR)"},
 		},
 		Subcommands: []*cli.Command{newTokenCommand()},
 		Action: func(c *cli.Context) error {
@@ -67,7 +68,20 @@ func serveCommand() *cli.Command {
 				return configError(err)
 			}
 			logger := slog.New(slog.NewJSONHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
-			srv, err := server.New(c.Context, cfg, server.Options{Logger: logger, LookupEnv: os.LookupEnv})
+			sopts := server.Options{Logger: logger, LookupEnv: os.LookupEnv}
+			switch c.String("mode") {
+			case "standard":
+			case "official":
+				svc, err := officialService(c, cfg, logger)
+				if err != nil {
+					return err
+				}
+				defer svc.Close()
+				sopts.Official = svc
+			default:
+				return usageError{fmt.Errorf("--mode %q: use standard or official", c.String("mode"))}
+			}
+			srv, err := server.New(c.Context, cfg, sopts)
 			if err != nil {
 				return configError(err)
 			}

@@ -1,0 +1,292 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"segel/internal/judge"
+	"segel/keystore/vault"
+	"segel/keystore/vault/vaulttest"
+	"segel/official"
+	"segel/verify"
+)
+
+func totpNow(t *testing.T, u string) string {
+	t.Helper()
+	k, err := otp.NewKeyFromURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := totp.GenerateCodeCustom(k.Secret(), time.Now(), totp.ValidateOpts{Period: uint(k.Period()), Digits: k.Digits(), Algorithm: k.Algorithm()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// browser is a cookie-keeping client of the signing page.
+type browser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+var (
+	csrfRE  = regexp.MustCompile(`name="csrf" value="([0-9a-f]{64})"`)
+	docIDRE = regexp.MustCompile(`name="doc" value="([0-9a-f]{32})"`)
+)
+
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (b *browser) csrf() string {
+	b.t.Helper()
+	_, page := b.get("/official")
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		b.t.Fatalf("no CSRF token on the page:\n%s", page)
+	}
+	return m[1]
+}
+
+// upload posts a PDF from the page's form and returns the document ID.
+func (b *browser) upload(csrf string, pdf []byte) (int, string, string) {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", csrf)
+	fw, _ := mw.CreateFormFile("file", "pks.pdf")
+	fw.Write(pdf)
+	mw.Close()
+	resp, err := b.c.Post(b.base+"/official/upload", mw.FormDataContentType(), &body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	id := ""
+	if m := docIDRE.FindSubmatch(page); m != nil {
+		id = string(m[1])
+	}
+	return resp.StatusCode, id, string(page)
+}
+
+func (b *browser) sign(form url.Values) (*http.Response, []byte) {
+	b.t.Helper()
+	resp, err := b.c.PostForm(b.base+"/official/sign", form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
+}
+
+// TestOfficialPage: two officials sign one agreement through the signing
+// page, the Kabupaten first, then the Provinsi, each with their own Vault
+// login and TOTP code; refusals are audited and sign nothing.
+func TestOfficialPage(t *testing.T) {
+	vs := vaulttest.Start(t)
+	for _, n := range []string{"segel-official-service", "segel-officials-admin"} {
+		vs.Write("sys/policies/acl/"+n, map[string]any{"policy": string(vaulttest.RepoFile(t, "deploy/vault/"+n+".hcl"))})
+	}
+	ctx := context.Background()
+	admin, err := official.NewAdmin(ctx, vault.Config{Address: vs.Addr, Token: vs.Token(0, 0, "segel-officials-admin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	const pw = "kata-sandi-yang-panjang"
+	enrol := func(user, name, instansi, key string) *official.Enrolled {
+		e, err := admin.Add(ctx, official.Enrolment{Profile: official.Profile{Username: user, Name: name, NIP: user, Jabatan: "Kepala", Instansi: instansi, Key: key}, Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	kab := enrol("198001012005011001", "Bupati Tuban", "Pemerintah Kabupaten Tuban", "transit/page-kab")
+	prov := enrol("197502022000032002", "Gubernur Jawa Timur", "Pemerintah Provinsi Jawa Timur", "transit/page-prov")
+
+	svc, err := official.NewService(ctx, vault.Config{Address: vs.Addr, Token: vs.Token(0, 0, "segel-official-service")}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	dir := t.TempDir()
+	auditFile := filepath.Join(dir, "audit.log")
+	srv, err := New(ctx, &Config{Audit: AuditConfig{File: auditFile}}, Options{Official: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	pdf := readTestdata(t, "pks.pdf")
+	signAs := func(e *official.Enrolled, field string, in []byte) []byte {
+		t.Helper()
+		b := newBrowser(t, hs.URL)
+		csrf := b.csrf()
+		code, id, page := b.upload(csrf, in)
+		if code != 200 || id == "" || !strings.Contains(page, `value="`+field+`"`) {
+			t.Fatalf("upload: %d\n%s", code, page)
+		}
+		// The document can be viewed by this browser only.
+		if c, _ := b.get("/official/doc/" + id); c != 200 {
+			t.Errorf("view: %d", c)
+		}
+		if c, _ := newBrowser(t, hs.URL).get("/official/doc/" + id); c != 404 {
+			t.Errorf("another browser viewed the document: %d", c)
+		}
+		resp, out := b.sign(url.Values{"csrf": {csrf}, "doc": {id}, "field": {field}, "username": {e.Profile.Username},
+			"password": {pw}, "totp": {totpNow(t, e.OTPURL)}})
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("sign as %s: %s\n%s", e.Profile.Name, resp.Status, out)
+		}
+		return out
+	}
+	once := signAs(kab, "SigKabupaten", pdf)
+	both := signAs(prov, "SigProvinsi", once)
+
+	path := filepath.Join(dir, "both.pdf")
+	os.WriteFile(path, both, 0o644)
+	judge.Require(t, "pdfsig")
+	judge.Require(t, "certutil")
+	db := judge.NewNSSDB(t, vs.RootFile)
+	out, err := judge.Command(t, "pdfsig", "-nssdir", db, "-no-ocsp", path)
+	if err != nil {
+		t.Fatalf("pdfsig: %v\n%s", err, out)
+	}
+	n := 0
+	for _, r := range judge.ParsePdfsig(out) {
+		if r.Signed {
+			n++
+			if !r.SignatureValid || !r.CertTrusted {
+				t.Errorf("pdfsig: %s", r.Raw)
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("pdfsig sees %d signatures", n)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(vs.RootCA)
+	rep, err := verify.File(ctx, "both.pdf", bytes.NewReader(both), int64(len(both)), verify.Options{Roots: roots})
+	if err != nil || rep.Indication != verify.TotalPassed {
+		t.Errorf("verify: %v %+v", err, rep)
+	}
+
+	// Refusals through the page: nothing signed, each audited.
+	b := newBrowser(t, hs.URL)
+	csrf := b.csrf()
+	_, id, _ := b.upload(csrf, pdf)
+	refuse := func(name string, status int, form url.Values) {
+		t.Helper()
+		resp, body := b.sign(form)
+		if resp.StatusCode != status || resp.Header.Get("Content-Type") == "application/pdf" {
+			t.Errorf("%s: %s, want %d", name, resp.Status, status)
+		}
+		if status != 403 && !strings.Contains(string(body), `class="error"`) {
+			t.Errorf("%s: no message on the page:\n%s", name, body)
+		}
+	}
+	form := func(user, password, code string) url.Values {
+		return url.Values{"csrf": {csrf}, "doc": {id}, "field": {"SigKabupaten"}, "username": {user}, "password": {password}, "totp": {code}}
+	}
+	noCSRF := form(kab.Profile.Username, pw, totpNow(t, kab.OTPURL))
+	noCSRF.Set("csrf", strings.Repeat("0", 64))
+	refuse("forged form", 403, noCSRF)
+	refuse("wrong password", 401, form(kab.Profile.Username, "salah-salah-salah", totpNow(t, kab.OTPURL)))
+	refuse("wrong TOTP", 401, form(kab.Profile.Username, pw, "000000"))
+	if err := admin.Disable(ctx, prov.Profile.Username); err != nil {
+		t.Fatal(err)
+	}
+	refuse("disabled", 403, form(prov.Profile.Username, pw, totpNow(t, prov.OTPURL)))
+
+	// The audit log: intact, both signings with the officials' entity IDs
+	// and token accessors, the refusals recorded.
+	srv.Close()
+	f, err := os.Open(auditFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := VerifyAuditLog(f); err != nil {
+		t.Fatalf("audit verify: %v", err)
+	}
+	var signed, refused int
+	entities := map[string]bool{}
+	for _, line := range auditLines(t, auditFile) {
+		var e AuditEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Official == nil || e.Auth != AuthOfficial {
+			t.Errorf("entry without official evidence: %s", line)
+			continue
+		}
+		switch e.Outcome {
+		case OutcomeSigned:
+			signed++
+			entities[e.Official.EntityID] = true
+			if e.Official.TokenAccessor == "" || e.Official.MFAMethod == "" || !e.Official.TokenRevoked || e.Remote == "" || len(e.Official.Documents) != 1 {
+				t.Errorf("signed entry lacks evidence: %s", line)
+			}
+		case OutcomeRefused:
+			refused++
+			if e.OutputSHA256 != "" {
+				t.Errorf("refused entry has an output: %s", line)
+			}
+		}
+	}
+	if signed != 2 || !entities[kab.Profile.EntityID] || !entities[prov.Profile.EntityID] {
+		t.Errorf("signed entries %d, entities %v", signed, entities)
+	}
+	if refused != 3 {
+		t.Errorf("%d refused entries, want 3 (wrong password, wrong TOTP, disabled)", refused)
+	}
+	// segel audit verify refuses an official signing whose evidence was
+	// left out, even with the hash chain intact.
+	var bad bytes.Buffer
+	a, err := OpenAuditLog(filepath.Join(dir, "bad.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Append(AuditEntry{Time: time.Now(), Identity: "x", Auth: AuthOfficial, Outcome: OutcomeSigned, Official: &OfficialAudit{Username: "x"}})
+	a.Close()
+	bb, _ := os.ReadFile(filepath.Join(dir, "bad.log"))
+	bad.Write(bb)
+	if _, err := VerifyAuditLog(&bad); err == nil || !strings.Contains(err.Error(), "entity") {
+		t.Errorf("audit verify of a signing without evidence: %v", err)
+	}
+}
