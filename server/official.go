@@ -70,6 +70,7 @@ func (s *Server) officialRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /official/upload", s.limited(s.handleOfficialUpload, true))
 	mux.HandleFunc("GET /official/doc/{id}", s.handleOfficialDoc)
 	mux.HandleFunc("POST /official/sign", s.limited(s.handleOfficialSign, true))
+	s.bsreRoutes(mux)
 }
 
 func randomHex(n int) string {

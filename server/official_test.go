@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -144,7 +145,9 @@ func TestOfficialPage(t *testing.T) {
 	defer svc.Close()
 	dir := t.TempDir()
 	auditFile := filepath.Join(dir, "audit.log")
-	srv, err := New(ctx, &Config{Audit: AuditConfig{File: auditFile}}, Options{Official: svc})
+	cfg := &Config{Audit: AuditConfig{File: auditFile}, Trust: map[string][]string{"bsre": {vs.RootFile}}}
+	cfg.Verify.DefaultTrust = "bsre"
+	srv, err := New(ctx, cfg, Options{Official: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +207,59 @@ func TestOfficialPage(t *testing.T) {
 	rep, err := verify.File(ctx, "both.pdf", bytes.NewReader(both), int64(len(both)), verify.Options{Roots: roots})
 	if err != nil || rep.Indication != verify.TotalPassed {
 		t.Errorf("verify: %v %+v", err, rep)
+	}
+
+	// The BSrE-style API with curl: v1 multipart as the Kabupaten, v2
+	// JSON as the Provinsi (the next period's codes: Vault accepts one
+	// period of skew and each code once), and v2 verify.
+	judge.Require(t, "curl")
+	next := func(e *official.Enrolled) string {
+		k, _ := otp.NewKeyFromURL(e.OTPURL)
+		c, _ := totp.GenerateCodeCustom(k.Secret(), time.Now().Add(30*time.Second), totp.ValidateOpts{Period: uint(k.Period()), Digits: k.Digits(), Algorithm: k.Algorithm()})
+		return c
+	}
+	pksPath := filepath.Join("..", "testdata", "pks.pdf")
+	v1Out := filepath.Join(dir, "v1.pdf")
+	hdrs, err := judge.Command(t, "curl", "-sS", "-D", "-", "-o", v1Out, "-F", "file=@"+pksPath+";type=application/pdf",
+		"-F", "nik="+kab.Profile.Username, "-F", "passphrase="+pw, "-F", "totp="+next(kab), "-F", "tampilan=invisible",
+		"-F", "reason=Menyetujui", "-F", "location=Tuban", hs.URL+"/api/sign/pdf")
+	if err != nil || !strings.Contains(hdrs, " 200") || !strings.Contains(strings.ToLower(hdrs), "id_dokumen:") {
+		b, _ := os.ReadFile(v1Out)
+		t.Fatalf("BSrE v1: %v\n%s\n%s", err, hdrs, b)
+	}
+	v1, _ := os.ReadFile(v1Out)
+	body, _ := json.Marshal(map[string]any{"nik": prov.Profile.Username, "passphrase": pw, "totp": next(prov),
+		"file": []string{base64.StdEncoding.EncodeToString(v1)}, "signatureProperties": []map[string]any{{"tampilan": "visible", "field": "SigProvinsi", "reason": "Menyetujui"}}})
+	reqFile := filepath.Join(dir, "v2.json")
+	os.WriteFile(reqFile, body, 0o600)
+	out, err = judge.Command(t, "curl", "-sS", "-H", "Content-Type: application/json", "--data-binary", "@"+reqFile, hs.URL+"/api/v2/sign/pdf")
+	var v2 struct {
+		File []string `json:"file"`
+		ID   []string `json:"id_dokumen"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &v2) != nil || len(v2.File) != 1 || len(v2.ID) != 1 {
+		t.Fatalf("BSrE v2: %v %.300s", err, out)
+	}
+	body, _ = json.Marshal(map[string]any{"file": v2.File[0]})
+	os.WriteFile(reqFile, body, 0o600)
+	out, err = judge.Command(t, "curl", "-sS", "-H", "Content-Type: application/json", "--data-binary", "@"+reqFile, hs.URL+"/api/v2/verify/pdf")
+	var ver struct {
+		Conclusion string `json:"conclusion"`
+		Count      int    `json:"signatureCount"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &ver) != nil || ver.Conclusion != "VALID" || ver.Count != 2 {
+		t.Errorf("BSrE v2 verify: %v %.500s", err, out)
+	}
+	v2pdf, _ := base64.StdEncoding.DecodeString(v2.File[0])
+	rep, err = verify.File(ctx, "v2.pdf", bytes.NewReader(v2pdf), int64(len(v2pdf)), verify.Options{Roots: roots})
+	if err != nil || rep.Indication != verify.TotalPassed || len(rep.Signatures) != 2 {
+		t.Errorf("verify of the BSrE-signed file: %v %+v", err, rep)
+	}
+	// A wrong passphrase through the API: refused, 401.
+	out, _ = judge.Command(t, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-F", "file=@"+pksPath, "-F", "nik="+kab.Profile.Username,
+		"-F", "passphrase=salah-salah-salah", "-F", "totp=123456", hs.URL+"/api/sign/pdf")
+	if strings.TrimSpace(out) != "401" {
+		t.Errorf("BSrE v1 with a wrong passphrase: %s", out)
 	}
 
 	// Refusals through the page: nothing signed, each audited.
@@ -269,11 +325,11 @@ func TestOfficialPage(t *testing.T) {
 			}
 		}
 	}
-	if signed != 2 || !entities[kab.Profile.EntityID] || !entities[prov.Profile.EntityID] {
+	if signed != 4 || !entities[kab.Profile.EntityID] || !entities[prov.Profile.EntityID] {
 		t.Errorf("signed entries %d, entities %v", signed, entities)
 	}
-	if refused != 3 {
-		t.Errorf("%d refused entries, want 3 (wrong password, wrong TOTP, disabled)", refused)
+	if refused != 4 {
+		t.Errorf("%d refused entries, want 4 (API wrong passphrase; page wrong password, wrong TOTP, disabled)", refused)
 	}
 	// segel audit verify refuses an official signing whose evidence was
 	// left out, even with the hash chain intact.
