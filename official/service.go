@@ -25,6 +25,8 @@ type Service struct {
 	log     *slog.Logger
 	// KV is the KV v2 mount of the profiles ("secret" when empty).
 	KV string
+	// Queue, when set, holds the multi-party signing requests.
+	Queue *Queue
 }
 
 // NewService connects to Vault with cfg (the service token or AppRole)
@@ -158,4 +160,37 @@ func (s *Service) Sign(ctx context.Context, req Request) ([]signer.DocResult, *E
 	defer view.Close()
 	res, err := signer.SignAll(ctx, view, req.Docs, req.Options)
 	return res, ev, err
+}
+
+// CheckPassword checks username's password with Vault without completing
+// the login: Vault answers a correct password with its MFA requirement,
+// which is left to expire, so no token is issued. It is limited like
+// Sign. The signing page uses it to show what waits for an official.
+func (s *Service) CheckPassword(ctx context.Context, username, password, clientAddr string) error {
+	if err := s.limiter.Check(username, clientAddr); err != nil {
+		return err
+	}
+	if !ValidUsername(username) {
+		s.limiter.Fail(username, clientAddr)
+		return ErrBadLogin
+	}
+	c, err := newAPI(s.cfg, "")
+	if err != nil {
+		return err
+	}
+	sec, err := c.Logical().WriteWithContext(ctx, "auth/"+UserpassMount+"/login/"+username, map[string]any{"password": password})
+	if err != nil {
+		if isStatus(err, 400, 403) {
+			s.limiter.Fail(username, clientAddr)
+			return ErrBadLogin
+		}
+		return fmt.Errorf("official: Vault login: %w", scrub(err))
+	}
+	if sec == nil || sec.Auth == nil || sec.Auth.MFARequirement == nil {
+		if sec != nil && sec.Auth != nil && sec.Auth.ClientToken != "" {
+			revoke(ctx, s.cfg, &Login{Token: sec.Auth.ClientToken})
+		}
+		return ErrNoMFA
+	}
+	return nil
 }

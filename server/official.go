@@ -49,6 +49,9 @@ type pendingDoc struct {
 	data             []byte
 	owner            string
 	expires          time.Time
+	// QueueID is the multi-party request the document belongs to ("" for
+	// an upload).
+	QueueID string
 }
 
 type officialState struct {
@@ -63,6 +66,8 @@ type officialPage struct {
 	Error, ErrorEN string
 	Doc            *pendingDoc
 	Username       string
+	WaitingShown   bool
+	Waiting        []*official.QueueRequest
 }
 
 func (s *Server) officialRoutes(mux *http.ServeMux) {
@@ -70,6 +75,8 @@ func (s *Server) officialRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /official/upload", s.limited(s.handleOfficialUpload, true))
 	mux.HandleFunc("GET /official/doc/{id}", s.handleOfficialDoc)
 	mux.HandleFunc("POST /official/sign", s.limited(s.handleOfficialSign, true))
+	mux.HandleFunc("POST /official/waiting", s.limited(s.handleOfficialWaiting, true))
+	mux.HandleFunc("POST /official/queue/open", s.limited(s.handleOfficialQueueOpen, true))
 	s.bsreRoutes(mux)
 }
 
@@ -247,7 +254,17 @@ func (s *Server) handleOfficialSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := r.PostFormValue("username")
-	entry, out, err := s.officialSign(r, d, username, r.PostFormValue("password"), r.PostFormValue("totp"), signer.Options{Field: r.PostFormValue("field")})
+	field := r.PostFormValue("field")
+	q := s.officialState().svc.Queue
+	if d.QueueID != "" {
+		qr, err := q.Get(d.QueueID)
+		if err != nil || qr.WaitsFor() != username {
+			s.officialRender(w, r, http.StatusConflict, pageErr("Dokumen ini tidak sedang menunggu tanda tangan Anda.", "This document is not waiting for your signature."))
+			return
+		}
+		field = qr.Steps[qr.Next].Field
+	}
+	entry, out, err := s.officialSign(r, d, username, r.PostFormValue("password"), r.PostFormValue("totp"), signer.Options{Field: field})
 	if out != nil {
 		defer func() { out.Close(); os.Remove(out.Name()) }()
 	}
@@ -262,6 +279,20 @@ func (s *Server) handleOfficialSign(w http.ResponseWriter, r *http.Request) {
 	st.mu.Unlock()
 	size, _ := out.Seek(0, io.SeekEnd)
 	out.Seek(0, io.SeekStart)
+	if d.QueueID != "" {
+		signed, err := io.ReadAll(out)
+		if err == nil {
+			var werr error
+			_, err, werr = q.Advance(r.Context(), d.QueueID, username, signed)
+			if werr != nil {
+				s.log.Warn("notifying the next official failed", "request", d.QueueID, "error", werr.Error())
+			}
+		}
+		if err != nil {
+			s.log.Error("the signature was made but the queue was not advanced", "request", d.QueueID, "error", err.Error())
+		}
+		out.Seek(0, io.SeekStart)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
@@ -359,3 +390,78 @@ func officialRefusal(err error) (int, string, string) {
 }
 
 func (s *Server) officialState() *officialState { return s.official }
+
+// handleOfficialWaiting shows the requests waiting for an official once
+// their password is accepted (no token is issued: see
+// official.Service.CheckPassword).
+func (s *Server) handleOfficialWaiting(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.officialRender(w, r, http.StatusBadRequest, pageErr("Formulir tidak terbaca.", "The form could not be read."))
+		return
+	}
+	owner, ok := checkCSRF(r)
+	if !ok {
+		s.officialRender(w, r, http.StatusForbidden, csrfRefused)
+		return
+	}
+	st := s.officialState()
+	if st.svc.Queue == nil {
+		s.officialRender(w, r, http.StatusNotFound, pageErr("Antrean tidak diaktifkan.", "The queue is not enabled."))
+		return
+	}
+	user := r.PostFormValue("username")
+	if err := st.svc.CheckPassword(r.Context(), user, r.PostFormValue("password"), clientAddr(r)); err != nil {
+		status, id, en := officialRefusal(err)
+		s.officialRender(w, r, status, officialPage{CSRF: owner, Error: id, ErrorEN: en})
+		return
+	}
+	list, err := st.svc.Queue.Waiting(user)
+	if err != nil {
+		s.officialRender(w, r, http.StatusInternalServerError, pageErr("Antrean tidak terbaca.", "The queue could not be read."))
+		return
+	}
+	s.officialRender(w, r, http.StatusOK, officialPage{CSRF: owner, WaitingShown: true, Waiting: list, Username: user})
+}
+
+// handleOfficialQueueOpen takes a waiting request's current document
+// into this browser's pending documents, for the confirm step.
+func (s *Server) handleOfficialQueueOpen(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.officialRender(w, r, http.StatusBadRequest, pageErr("Formulir tidak terbaca.", "The form could not be read."))
+		return
+	}
+	owner, ok := checkCSRF(r)
+	if !ok {
+		s.officialRender(w, r, http.StatusForbidden, csrfRefused)
+		return
+	}
+	st := s.officialState()
+	if st.svc.Queue == nil {
+		s.officialRender(w, r, http.StatusNotFound, pageErr("Antrean tidak diaktifkan.", "The queue is not enabled."))
+		return
+	}
+	qr, err := st.svc.Queue.Get(r.PostFormValue("request"))
+	if err != nil || qr.Done() {
+		s.officialRender(w, r, http.StatusNotFound, pageErr("Permintaan tidak ditemukan atau sudah selesai.", "The request was not found or is complete."))
+		return
+	}
+	data, err := st.svc.Queue.Document(qr)
+	if err != nil {
+		s.officialRender(w, r, http.StatusInternalServerError, pageErr("Dokumen tidak terbaca.", "The document could not be read."))
+		return
+	}
+	sum := sha256.Sum256(data)
+	p := &pendingDoc{ID: randomHex(16), Name: qr.Title + ".pdf", SHA256: hex.EncodeToString(sum[:]), Size: len(data),
+		Fields: []string{qr.Steps[qr.Next].Field}, data: data, owner: owner, expires: time.Now().Add(pendingTTL), QueueID: qr.ID}
+	st.mu.Lock()
+	if len(st.doc) >= maxPending {
+		st.mu.Unlock()
+		s.officialRender(w, r, http.StatusServiceUnavailable, pageErr("Terlalu banyak dokumen menunggu; coba lagi nanti.", "Too many documents are waiting; try again later."))
+		return
+	}
+	st.doc[p.ID] = p
+	st.mu.Unlock()
+	s.officialRender(w, r, http.StatusOK, officialPage{CSRF: owner, Doc: p, Username: qr.WaitsFor()})
+}

@@ -26,6 +26,7 @@ import (
 	"segel/keystore/vault"
 	"segel/keystore/vault/vaulttest"
 	"segel/official"
+	"segel/pkinet"
 	"segel/verify"
 )
 
@@ -108,6 +109,17 @@ func (b *browser) sign(form url.Values) (*http.Response, []byte) {
 	return resp, body
 }
 
+func (b *browser) post(path string, form url.Values) (*http.Response, []byte) {
+	b.t.Helper()
+	resp, err := b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
 func newBrowser(t *testing.T, base string) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
@@ -155,6 +167,25 @@ func TestOfficialPage(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 
+	// fresh returns a code Vault accepts and that was not used yet: the
+	// current period's, or one period later or earlier (Vault's skew 1).
+	used := map[string]bool{}
+	fresh := func(e *official.Enrolled) string {
+		t.Helper()
+		k, err := otp.NewKeyFromURL(e.OTPURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []time.Duration{0, 30 * time.Second, -30 * time.Second} {
+			c, _ := totp.GenerateCodeCustom(k.Secret(), time.Now().Add(d), totp.ValidateOpts{Period: uint(k.Period()), Digits: k.Digits(), Algorithm: k.Algorithm()})
+			if !used[e.Profile.Username+c] {
+				used[e.Profile.Username+c] = true
+				return c
+			}
+		}
+		t.Fatal("no unused TOTP code within Vault's skew")
+		return ""
+	}
 	pdf := readTestdata(t, "pks.pdf")
 	signAs := func(e *official.Enrolled, field string, in []byte) []byte {
 		t.Helper()
@@ -172,7 +203,7 @@ func TestOfficialPage(t *testing.T) {
 			t.Errorf("another browser viewed the document: %d", c)
 		}
 		resp, out := b.sign(url.Values{"csrf": {csrf}, "doc": {id}, "field": {field}, "username": {e.Profile.Username},
-			"password": {pw}, "totp": {totpNow(t, e.OTPURL)}})
+			"password": {pw}, "totp": {fresh(e)}})
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("sign as %s: %s\n%s", e.Profile.Name, resp.Status, out)
 		}
@@ -209,15 +240,73 @@ func TestOfficialPage(t *testing.T) {
 		t.Errorf("verify: %v %+v", err, rep)
 	}
 
+	// The multi-party queue: the operator's request waits for the
+	// Kabupaten, then for the Provinsi; each signing notifies the webhook.
+	notices := make(chan official.Notice, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n official.Notice
+		json.NewDecoder(r.Body).Decode(&n)
+		notices <- n
+	}))
+	defer hook.Close()
+	q, err := official.OpenQueue(filepath.Join(dir, "queue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard, _ := pkinet.ParseGuard([]string{"loopback"})
+	q.Net = pkinet.New(pkinet.Config{Guard: guard})
+	svc.Queue = q
+	qr, err := q.Create("PKS Tuban-Jatim", pdf, []official.Step{{Username: kab.Profile.Username, Field: "SigKabupaten"}, {Username: prov.Profile.Username, Field: "SigProvinsi"}}, hook.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queueSign := func(e *official.Enrolled, wantListed bool) []byte {
+		t.Helper()
+		b := newBrowser(t, hs.URL)
+		csrf := b.csrf()
+		resp, page := b.post("/official/waiting", url.Values{"csrf": {csrf}, "username": {e.Profile.Username}, "password": {pw}})
+		listed := strings.Contains(string(page), `value="`+qr.ID+`"`)
+		if resp.StatusCode != 200 || listed != wantListed {
+			t.Fatalf("waiting list of %s: %s listed=%v\n%s", e.Profile.Name, resp.Status, listed, page)
+		}
+		if !listed {
+			return nil
+		}
+		resp, page = b.post("/official/queue/open", url.Values{"csrf": {csrf}, "request": {qr.ID}})
+		m := docIDRE.FindSubmatch(page)
+		if resp.StatusCode != 200 || m == nil {
+			t.Fatalf("open: %s\n%s", resp.Status, page)
+		}
+		resp, out := b.sign(url.Values{"csrf": {csrf}, "doc": {string(m[1])}, "field": {"ignored"}, "username": {e.Profile.Username},
+			"password": {pw}, "totp": {fresh(e)}})
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("queue sign as %s: %s\n%s", e.Profile.Name, resp.Status, out)
+		}
+		return out
+	}
+	queueSign(prov, false) // not the Provinsi's turn yet
+	queueSign(kab, true)
+	if n := <-notices; n.Event != "signed" || n.Next != prov.Profile.Username || n.SignedBy != kab.Profile.Username {
+		t.Errorf("first notice: %+v", n)
+	}
+	queueSign(kab, false) // done with it
+	final := queueSign(prov, true)
+	if n := <-notices; n.Event != "completed" || n.Next != "" {
+		t.Errorf("second notice: %+v", n)
+	}
+	if done, _ := q.Get(qr.ID); !done.Done() {
+		t.Errorf("request not complete: %+v", done)
+	}
+	rep, err = verify.File(ctx, "queue.pdf", bytes.NewReader(final), int64(len(final)), verify.Options{Roots: roots})
+	if err != nil || rep.Indication != verify.TotalPassed || len(rep.Signatures) != 2 || rep.Signatures[0].Field != "SigKabupaten" {
+		t.Errorf("verify of the queued document: %v %+v", err, rep)
+	}
+
 	// The BSrE-style API with curl: v1 multipart as the Kabupaten, v2
 	// JSON as the Provinsi (the next period's codes: Vault accepts one
 	// period of skew and each code once), and v2 verify.
 	judge.Require(t, "curl")
-	next := func(e *official.Enrolled) string {
-		k, _ := otp.NewKeyFromURL(e.OTPURL)
-		c, _ := totp.GenerateCodeCustom(k.Secret(), time.Now().Add(30*time.Second), totp.ValidateOpts{Period: uint(k.Period()), Digits: k.Digits(), Algorithm: k.Algorithm()})
-		return c
-	}
+	next := fresh
 	pksPath := filepath.Join("..", "testdata", "pks.pdf")
 	v1Out := filepath.Join(dir, "v1.pdf")
 	hdrs, err := judge.Command(t, "curl", "-sS", "-D", "-", "-o", v1Out, "-F", "file=@"+pksPath+";type=application/pdf",
@@ -325,7 +414,7 @@ func TestOfficialPage(t *testing.T) {
 			}
 		}
 	}
-	if signed != 4 || !entities[kab.Profile.EntityID] || !entities[prov.Profile.EntityID] {
+	if signed != 6 || !entities[kab.Profile.EntityID] || !entities[prov.Profile.EntityID] {
 		t.Errorf("signed entries %d, entities %v", signed, entities)
 	}
 	if refused != 4 {

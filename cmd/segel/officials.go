@@ -15,6 +15,7 @@ import (
 	"segel/keystore"
 	"segel/keystore/vault"
 	"segel/official"
+	"segel/pkinet"
 	"segel/server"
 )
 
@@ -51,6 +52,28 @@ func officialsCommand() *cli.Command {
 					&cli.StringFlag{Name: "role", Value: "document-signing", Usage: "the PKI `ROLE`"},
 				},
 				Action: officialsAdd,
+			},
+			{
+				Name:      "request",
+				Usage:     "queue a document for several officials' signatures, in order",
+				ArgsUsage: "--doc F --title T --sign NIP:FIELD [--sign NIP:FIELD …] [--webhook URL]",
+				Description: "Adds a multi-party signing request to the queue folder that\n" +
+					"\"segel serve --mode official\" serves (segel-queue in its working directory).\n" +
+					"Each official, in the order given, sees the document under \"Dokumen menunggu\"\n" +
+					"on the signing page and signs it in the named field; after each signature the\n" +
+					"webhook receives a JSON notice naming the next official. Webhooks go through\n" +
+					"segel's network guard: public addresses only unless SEGEL_WEBHOOK_ALLOW lists\n" +
+					"more (loopback, private, or CIDR networks, comma-separated).\n\n" +
+					"Example:\n   segel officials request --doc pks.pdf --title \"PKS Tuban-Jatim\" \\\n" +
+					"      --sign 198001012005011001:SigKabupaten --sign 197502022000032002:SigProvinsi",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "doc", Required: true, Usage: "the PDF `FILE`"},
+					&cli.StringFlag{Name: "title", Required: true, Usage: "the `TITLE` officials see"},
+					&cli.StringSliceFlag{Name: "sign", Required: true, Usage: "`NIP:FIELD`, an official and their signature field, in signing order (repeatable)"},
+					&cli.StringFlag{Name: "webhook", Usage: "`URL` POSTed a JSON notice after each signature"},
+					&cli.StringFlag{Name: "queue", Value: "segel-queue", Usage: "the queue `FOLDER`"},
+				},
+				Action: officialsRequest,
 			},
 			{
 				Name:   "list",
@@ -206,9 +229,58 @@ func officialService(c *cli.Context, cfg *server.Config, log *slog.Logger) (*off
 	if cfg.Audit.File == "" {
 		cfg.Audit.File = "segel-audit.log"
 	}
+	q, err := openQueue()
+	if err != nil {
+		return nil, err
+	}
 	svc, err := official.NewService(c.Context, vcfg, nil, log)
 	if err != nil {
 		return nil, vaultError(err)
 	}
+	svc.Queue = q
 	return svc, nil
+}
+
+func officialsRequest(c *cli.Context) error {
+	doc, err := os.ReadFile(c.String("doc"))
+	if err != nil {
+		return usageError{fmt.Errorf("--doc: %w", err)}
+	}
+	var steps []official.Step
+	for _, s := range c.StringSlice("sign") {
+		nip, field, ok := strings.Cut(s, ":")
+		if !ok || !official.ValidUsername(nip) || field == "" {
+			return usageError{fmt.Errorf("--sign %q: write NIP:FIELD", s)}
+		}
+		steps = append(steps, official.Step{Username: nip, Field: field})
+	}
+	q, err := official.OpenQueue(c.String("queue"))
+	if err != nil {
+		return err
+	}
+	r, err := q.Create(c.String("title"), doc, steps, c.String("webhook"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "request %s: %q waits for %s (%d signature(s))\n", r.ID, r.Title, r.WaitsFor(), len(r.Steps))
+	return nil
+}
+
+// openQueue opens the queue folder segel-queue in the working directory
+// with webhooks through pkinet's guard (SEGEL_WEBHOOK_ALLOW widens it).
+func openQueue() (*official.Queue, error) {
+	q, err := official.OpenQueue("segel-queue")
+	if err != nil {
+		return nil, err
+	}
+	var allow []string
+	if v := strings.TrimSpace(os.Getenv("SEGEL_WEBHOOK_ALLOW")); v != "" {
+		allow = strings.Split(v, ",")
+	}
+	g, err := pkinet.ParseGuard(allow)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("SEGEL_WEBHOOK_ALLOW: %w", err)}
+	}
+	q.Net = pkinet.New(pkinet.Config{Guard: g})
+	return q, nil
 }

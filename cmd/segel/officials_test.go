@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"segel/internal/judge"
+	"segel/official"
 	"segel/keystore/vault/vaulttest"
 )
 
@@ -110,4 +111,23 @@ func shade(dark bool) color.Gray {
 		return color.Gray{0}
 	}
 	return color.Gray{255}
+}
+
+// TestOfficialsRequest queues a two-official request and reads it back.
+func TestOfficialsRequest(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "queue")
+	r := mustSegel(t, "officials", "request", "--queue", dir, "--doc", filepath.Join("..", "..", "testdata", "pks.pdf"), "--title", "PKS",
+		"--sign", "198001012005011001:SigKabupaten", "--sign", "197502022000032002:SigProvinsi")
+	id := strings.TrimSuffix(strings.Fields(r.stdout)[1], ":")
+	q, err := official.OpenQueue(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := q.Get(id)
+	if err != nil || req.WaitsFor() != "198001012005011001" || len(req.Steps) != 2 || req.Steps[1].Field != "SigProvinsi" {
+		t.Fatalf("queued request: %v %+v", err, req)
+	}
+	if r := segel(t, "officials", "request", "--queue", dir, "--doc", filepath.Join("..", "..", "testdata", "pks.pdf"), "--title", "x", "--sign", "no-field"); r.code == 0 {
+		t.Error("--sign without a field was accepted")
+	}
 }
