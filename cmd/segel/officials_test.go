@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"segel/internal/judge"
-	"segel/official"
 	"segel/keystore/vault/vaulttest"
+	"segel/official"
 )
 
 // TestOfficialsCommands enrols, lists and disables an official with the
