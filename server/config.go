@@ -166,6 +166,15 @@ type LimitsConfig struct {
 	// ShutdownTimeout is how long in-flight requests may take to finish
 	// after SIGTERM. Default 60s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// BodyTimeout is how long a sign or verify request may take to send
+	// its body; a slower upload is cut (408). The body is received
+	// before the request takes one of the max_concurrent slots, so slow
+	// uploads never hold one. Default 60s.
+	BodyTimeout time.Duration `yaml:"body_timeout"`
+	// VerifyTimeout is the time budget of one verification; a document
+	// that takes longer gets an INDETERMINATE report saying it did not
+	// finish within its time budget. Default 60s.
+	VerifyTimeout time.Duration `yaml:"verify_timeout"`
 }
 
 // ByteSize is a size in bytes. In YAML it is a number or a string with a
@@ -218,6 +227,8 @@ const (
 	DefaultWriteTimeout      = 5 * time.Minute
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultShutdownTimeout   = 60 * time.Second
+	DefaultBodyTimeout       = 60 * time.Second
+	DefaultVerifyTimeout     = 60 * time.Second
 )
 
 // LoadConfig reads a YAML configuration file. Unknown fields are errors,
@@ -395,6 +406,12 @@ func (c *Config) withDefaults(cpus int) Config {
 	}
 	if l.ShutdownTimeout <= 0 {
 		l.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if l.BodyTimeout <= 0 {
+		l.BodyTimeout = DefaultBodyTimeout
+	}
+	if l.VerifyTimeout <= 0 {
+		l.VerifyTimeout = DefaultVerifyTimeout
 	}
 	if d.Verify.DefaultTrust == "" {
 		if _, ok := d.Trust["default"]; ok {

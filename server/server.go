@@ -9,14 +9,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +56,7 @@ type Server struct {
 	audit     *AuditLog
 	tls       *tls.Config
 	sem       chan struct{}
+	semVerify chan struct{} // verify's own pool: verifying never makes signing busy
 	mux       *http.ServeMux
 	base      context.Context
 	cancel    context.CancelFunc
@@ -84,13 +88,14 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:   c,
-		log:   log,
-		m:     newMetrics(),
-		keys:  map[string]*keySlot{},
-		trust: map[string]*x509.CertPool{},
-		ids:   newIdentities(c.Identities),
-		sem:   make(chan struct{}, c.Limits.MaxConcurrent),
+		cfg:       c,
+		log:       log,
+		m:         newMetrics(),
+		keys:      map[string]*keySlot{},
+		trust:     map[string]*x509.CertPool{},
+		ids:       newIdentities(c.Identities),
+		sem:       make(chan struct{}, c.Limits.MaxConcurrent),
+		semVerify: make(chan struct{}, c.Limits.MaxConcurrent),
 	}
 	s.base, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	fail := func(err error) (*Server, error) {
@@ -365,25 +370,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // multipartSlack is what multipart framing may add to a body of MaxBody.
 const multipartSlack = 256 << 10
 
-// limited wraps the heavy routes: the concurrency limit (429 when full)
-// and the body size limit (413).
+// limited wraps the heavy routes: the body size limit (413), the body
+// read deadline (408), then the concurrency limit (429 when full). The
+// body is spooled before a slot is taken, so a slow upload holds no slot;
+// sign and verify routes have separate pools.
 func (s *Server) limited(h http.HandlerFunc, page bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		fail := s.writeError
 		if page {
 			fail = s.pageError
 		}
-		select {
-		case s.sem <- struct{}{}:
-		default:
-			s.m.rejected.WithLabelValues("concurrency").Inc()
-			w.Header().Set("Retry-After", "1")
-			fail(w, r, http.StatusTooManyRequests, "busy", "too many documents are being processed right now; try again in a moment")
-			return
-		}
-		defer func() { <-s.sem }()
-		s.m.inFlight.Inc()
-		defer s.m.inFlight.Dec()
 		limit := int64(s.cfg.Limits.MaxBody) + multipartSlack
 		if r.ContentLength > limit {
 			s.m.rejected.WithLabelValues("body_too_large").Inc()
@@ -391,9 +387,60 @@ func (s *Server) limited(h http.HandlerFunc, page bool) http.HandlerFunc {
 			fail(w, r, http.StatusRequestEntityTooLarge, "too_large", s.tooLargeMessage())
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if s.testHook != nil {
+			s.testHook("body")
+		}
+		body, ok := s.spoolBody(w, r, limit, fail)
+		if !ok {
+			return
+		}
+		defer body.Close()
+		pool := s.sem
+		if strings.Contains(r.Pattern, "verify") {
+			pool = s.semVerify
+		}
+		select {
+		case pool <- struct{}{}:
+		default:
+			s.m.rejected.WithLabelValues("concurrency").Inc()
+			w.Header().Set("Retry-After", "1")
+			fail(w, r, http.StatusTooManyRequests, "busy", "too many documents are being processed right now; try again in a moment")
+			return
+		}
+		defer func() { <-pool }()
+		s.m.inFlight.Inc()
+		defer s.m.inFlight.Dec()
+		r.Body = io.NopCloser(body.Reader())
+		r.ContentLength = body.Size()
 		h(w, r)
 	}
+}
+
+// spoolBody receives the whole body within limits.body_timeout into a
+// spool (memory, then a temporary file).
+func (s *Server) spoolBody(w http.ResponseWriter, r *http.Request, limit int64, fail func(http.ResponseWriter, *http.Request, int, string, string)) (*spool, bool) {
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(s.cfg.Limits.BodyTimeout))
+	sp := newSpool(s.cfg.Limits.TempDir, int64(s.cfg.Limits.MemoryBuffer))
+	_, err := io.Copy(sp, http.MaxBytesReader(w, r.Body, limit))
+	rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		return sp, true
+	}
+	sp.Close()
+	w.Header().Set("Connection", "close")
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		s.m.rejected.WithLabelValues("body_too_large").Inc()
+		fail(w, r, http.StatusRequestEntityTooLarge, "too_large", s.tooLargeMessage())
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.m.rejected.WithLabelValues("slow_body").Inc()
+		fail(w, r, http.StatusRequestTimeout, "slow_upload", fmt.Sprintf("the document was not received within %s", s.cfg.Limits.BodyTimeout))
+	default:
+		fail(w, r, http.StatusBadRequest, "bad_body", "the request body could not be read")
+	}
+	return nil, false
 }
 
 func (s *Server) tooLargeMessage() string {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -280,14 +281,29 @@ func TestRequestErrors(t *testing.T) {
 	}
 }
 
-// TestConcurrencyLimit holds the only slot with a request whose body is
-// still arriving, and expects 429 for the next one.
+// TestConcurrencyLimit: a request whose body is still arriving holds no
+// slot; a request being processed holds its pool's only slot, so the next
+// verify gets 429, while signing, a pool of its own, goes on.
 func TestConcurrencyLimit(t *testing.T) {
 	cfg := baseConfig(t)
 	cfg.Limits.MaxConcurrent = 1
 	s := start(t, cfg)
 	pdf := readTestdata(t, "minimal.pdf")
+	var bodies atomic.Int32
+	release := make(chan struct{})
+	var holding atomic.Bool
+	s.testHook = func(stage string) {
+		switch stage {
+		case "body":
+			bodies.Add(1)
+		case "verify:input":
+			if holding.CompareAndSwap(false, true) {
+				<-release
+			}
+		}
+	}
 
+	// A slow upload: no slot taken while its body arrives.
 	pr, pw := io.Pipe()
 	var wg sync.WaitGroup
 	var first *http.Response
@@ -295,16 +311,26 @@ func TestConcurrencyLimit(t *testing.T) {
 	wg.Go(func() {
 		first, firstBody = s.do(t, req{path: "/v1/verify", contentType: "application/pdf", body: pr})
 	})
-	pw.Write(pdf[:100]) // the server now holds the slot, reading the body
-	waitFor(t, func() bool { return len(s.sem) == 1 })
+	pw.Write(pdf[:100])
+	waitFor(t, func() bool { return bodies.Load() == 1 })
+	if len(s.semVerify) != 0 || len(s.sem) != 0 {
+		t.Fatal("a slot is taken while the body is still arriving")
+	}
+	// The slow upload now completes and holds the verify slot in the hook.
+	pw.Write(pdf[100:])
+	pw.Close()
+	waitFor(t, func() bool { return len(s.semVerify) == 1 })
 
 	resp, b := s.do(t, req{path: "/v1/verify", contentType: "application/pdf", body: bytes.NewReader(pdf)})
 	wantError(t, resp, b, http.StatusTooManyRequests, "busy")
 	if resp.Header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
-	pw.Write(pdf[100:])
-	pw.Close()
+	// Signing has its own pool.
+	if resp, b := s.sign(t, tokenApp, "", pdf); resp.StatusCode != 200 {
+		t.Errorf("signing while verify is full: %s %.200s", resp.Status, b)
+	}
+	close(release)
 	wg.Wait()
 	if first.StatusCode != 200 {
 		t.Errorf("the request holding the slot: %s %s", first.Status, firstBody)
@@ -312,6 +338,50 @@ func TestConcurrencyLimit(t *testing.T) {
 	// The slot is free again.
 	if rep := s.verifyPDF(t, pdf); rep.Indication != verify.NoSignatureFound {
 		t.Errorf("after the limit: %s", rep.Indication)
+	}
+}
+
+// TestSlowUploadCut: a body that trickles in slower than
+// limits.body_timeout is cut with 408, and four of them at once leave
+// signing and verifying free.
+func TestSlowUploadCut(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Limits.MaxConcurrent = 1
+	cfg.Limits.BodyTimeout = 500 * time.Millisecond
+	s := start(t, cfg)
+	pdf := readTestdata(t, "minimal.pdf")
+	var wg sync.WaitGroup
+	codes := make([]int, 4)
+	for i := range 4 {
+		pr, pw := io.Pipe()
+		wg.Go(func() {
+			resp, _ := s.do(t, req{path: "/v1/verify", contentType: "application/pdf", body: pr})
+			if resp != nil {
+				codes[i] = resp.StatusCode
+			}
+		})
+		wg.Go(func() {
+			for j := 0; j < 40; j++ {
+				if _, err := pw.Write(pdf[j : j+1]); err != nil {
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			pw.Close()
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	if resp, b := s.sign(t, tokenApp, "", pdf); resp.StatusCode != 200 {
+		t.Errorf("signing during four slow uploads: %s %.200s", resp.Status, b)
+	}
+	if rep := s.verifyPDF(t, pdf); rep.Indication != verify.NoSignatureFound {
+		t.Errorf("verifying during four slow uploads: %s", rep.Indication)
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusRequestTimeout && c != 0 {
+			t.Errorf("slow upload %d: %d, want 408 (or the connection cut)", i, c)
+		}
 	}
 }
 
@@ -467,8 +537,14 @@ func TestGracefulShutdown(t *testing.T) {
 	wg.Go(func() {
 		resp, body = s.do(t, req{path: "/v1/sign", token: tokenApp, contentType: "application/pdf", body: pr})
 	})
+	var started atomic.Bool
+	s.testHook = func(stage string) {
+		if stage == "body" {
+			started.Store(true)
+		}
+	}
 	pw.Write(pdf[:50])
-	waitFor(t, func() bool { return len(s.sem) == 1 })
+	waitFor(t, started.Load)
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
 	waitFor(t, func() bool { return s.draining.Load() })
@@ -490,5 +566,22 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return after the last request")
+	}
+}
+
+// TestVerifyBudget: a verification that outlasts limits.verify_timeout
+// stops and reports INDETERMINATE with the reason (a budget of 1ns is
+// exceeded by any file); the default budget verifies the same file.
+func TestVerifyBudget(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Limits.VerifyTimeout = time.Nanosecond
+	s := start(t, cfg)
+	pdf := readTestdata(t, "pks-xrefstream.pdf")
+	rep := s.verifyPDF(t, pdf)
+	if rep.Indication != verify.Indeterminate || !strings.Contains(strings.Join(rep.Errors, " "), "time budget") {
+		t.Errorf("over budget: %s %v", rep.Indication, rep.Errors)
+	}
+	if rep := start(t, baseConfig(t)).verifyPDF(t, pdf); strings.Contains(strings.Join(rep.Errors, " "), "time budget") {
+		t.Errorf("within the default budget: %v", rep.Errors)
 	}
 }

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"crypto/x509"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -63,9 +65,14 @@ func (s *Server) verifyUpload(r *http.Request) (*verify.Report, *upload, *apiErr
 	if name == "" {
 		name = "document.pdf"
 	}
-	rep, err := verify.File(r.Context(), name, up.doc, up.doc.Size(), verify.Options{Roots: pool})
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Limits.VerifyTimeout)
+	defer cancel()
+	rep, err := verify.File(ctx, name, up.doc, up.doc.Size(), verify.Options{Roots: pool})
 	if err != nil {
 		up.Close()
+		if r.Context().Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, nil, errorf(http.StatusServiceUnavailable, "verify_timeout", "verifying this document took longer than this service allows (%s)", s.cfg.Limits.VerifyTimeout)
+		}
 		if r.Context().Err() != nil {
 			return nil, nil, errorf(http.StatusServiceUnavailable, "cancelled", "the request was cancelled")
 		}
