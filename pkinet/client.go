@@ -16,6 +16,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -180,7 +181,27 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if err := c.cfg.Guard.checkURL(req.URL); err != nil {
 		return fmt.Errorf("redirect to %s: %w", redact(req.URL), err)
 	}
+	// net/http has copied the headers it keeps by now: it drops
+	// Authorization on a redirect to another domain, and this refuses one
+	// that would carry it in clear text.
+	if req.Header.Get("Authorization") != "" && !privateChannel(req.URL) {
+		return &RedirectError{Reason: fmt.Sprintf("redirect with credentials to %s refused (credentials go only over https or to loopback)", redact(req.URL))}
+	}
 	return nil
+}
+
+// privateChannel reports whether credentials may be sent to u: over
+// https, or over http to a loopback address written in the URL.
+func privateChannel(u *url.URL) bool {
+	if strings.EqualFold(u.Scheme, "https") {
+		return true
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // Request is one generic fetch for [Client.Do].
@@ -199,6 +220,12 @@ type Request struct {
 	// MaxSize bounds the answer; zero means the Kind's limit, or
 	// DefaultMaxOCSPSize for a request of no known kind.
 	MaxSize int64
+	// Authorization, when set, is sent as the Authorization header: the
+	// credentials a time-stamping authority may ask for. It is sent only
+	// over https, or over http to a loopback address written in the URL
+	// (127.0.0.1, ::1, localhost); Do refuses any other URL, and a
+	// redirect that would carry it elsewhere. It is never logged.
+	Authorization string
 
 	shown string                // the URL errors and logs name, when not URL
 	check func(mt string) error // replaces the Accept check
@@ -344,6 +371,9 @@ func (c *Client) Do(ctx context.Context, r Request) (_ []byte, err error) {
 	if err := c.cfg.Guard.checkURL(u); err != nil {
 		return nil, err
 	}
+	if r.Authorization != "" && !privateChannel(u) {
+		return nil, &URLError{Reason: "credentials are sent only over https, or over http to a loopback address"}
+	}
 	limit := r.MaxSize
 	if limit <= 0 {
 		limit = c.limit(r.Kind)
@@ -365,6 +395,9 @@ func (c *Client) Do(ctx context.Context, r Request) (_ []byte, err error) {
 		req.Header.Set("Accept", strings.Join(r.Accept, ", "))
 	}
 	req.Header.Set("User-Agent", "segel")
+	if r.Authorization != "" {
+		req.Header.Set("Authorization", r.Authorization)
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, c.cause(ctx, rctx, err)

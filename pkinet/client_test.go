@@ -3,7 +3,6 @@ package pkinet
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -20,9 +19,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"segel/internal/devca"
-	"segel/tsa"
 )
 
 // server serves test paths and records what it was asked.
@@ -506,35 +502,5 @@ func TestLogging(t *testing.T) {
 	enc := base64.StdEncoding.EncodeToString([]byte("SECRETREQUEST"))
 	if strings.Contains(log, "SECRET") || strings.Contains(log, enc[:10]) || strings.Contains(log, "/status") {
 		t.Errorf("the log shows a path or query:\n%s", log)
-	}
-}
-
-// TestTimestampClient: Post is the transport of segel's RFC 3161 client,
-// against segel's own time-stamping authority.
-func TestTimestampClient(t *testing.T) {
-	ca, err := devca.New(devca.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ca.Issue(devca.LeafRequest{CommonName: "pkinet test TSA", KeyType: devca.ECDSAP256, TSA: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := tsa.New(tsa.Config{Signer: id.Key, Chain: id.Chain})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a)
-	defer srv.Close()
-	digest := sha256.Sum256([]byte("surat keputusan"))
-	tc := &tsa.Client{URL: srv.URL, Post: New(loopback).Post, Roots: ca.RootPool()}
-	tok, info, err := tc.Stamp(context.Background(), digest[:])
-	if err != nil || len(tok) == 0 || info.Serial == nil {
-		t.Fatalf("%v %+v", err, info)
-	}
-	// Without the allowance the same authority is refused.
-	tc.Post = New(Config{}).Post
-	if _, _, err := tc.Stamp(context.Background(), digest[:]); !errors.Is(err, ErrRefused) {
-		t.Errorf("loopback TSA without the allowance: %v", err)
 	}
 }

@@ -7,8 +7,11 @@
 // Those URLs come from documents and certificates that anyone can make,
 // so a [Client] treats them as hostile:
 //
-//   - Only http and https, without credentials. No cookies are kept or
-//     sent and no Authorization header is set.
+//   - Only http and https, without credentials in the URL. No cookies
+//     are kept or sent. An Authorization header is set only when the
+//     caller gives one ([Request.Authorization], the credentials of a
+//     time-stamping authority), and only over https or to a loopback
+//     address; it is never logged.
 //   - Each request has a context, a timeout ([Config.Timeout], 10 s by
 //     default: connecting, redirects and the whole body) and a size cap
 //     per kind (OCSP 1 MiB, CRL 10 MiB, TSA 1 MiB by default).

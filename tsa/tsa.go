@@ -1,15 +1,3 @@
-// Package tsa is segel's RFC 3161 time-stamping authority: it answers
-// time-stamp requests (application/timestamp-query) with tokens
-// (application/timestamp-reply) signed by a key from any keystore —
-// a Vault Transit key in production, a key file for the demo.
-//
-// Each token has a 128-bit random serial number (unique across restarts
-// and replicas without coordination), the configured policy and accuracy,
-// the request's nonce, and the authority's certificate chain when the
-// request asks for it. Requests that arrive together are signed together:
-// a key that can sign many digests in one backend call (Vault Transit's
-// batch_input) gets them in one call, at most Window after the first. Every
-// token is passed to the audit function before it is answered.
 package tsa
 
 import (
