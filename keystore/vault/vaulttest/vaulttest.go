@@ -257,7 +257,16 @@ func (s *Server) kill() {
 
 // Pause stops the process with SIGSTOP: connections are accepted by the
 // kernel but never answered. Resume continues it.
-func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+func (s *Server) Pause() {
+	s.t.Helper()
+	s.signal(syscall.SIGSTOP)
+	s.mu.Lock()
+	pid := s.cmd.Process.Pid
+	s.mu.Unlock()
+	if !waitStopped(pid) {
+		s.t.Fatalf("vaulttest: vault (pid %d) did not stop within 2 s of SIGSTOP", pid)
+	}
+}
 
 // Resume continues a paused server.
 func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
