@@ -19,7 +19,11 @@
 #   transit/            Transit secrets engine (the signing keys)
 #   secret/             KV v2 (certificate chains at secret/data/segel/certs/…)
 #   pki/                root CA "segel dev root CA"
-#   pki_int/            intermediate CA, role pki_int/roles/document-signing
+#   pki_int/            intermediate CA, role pki_int/roles/document-signing,
+#                       and role pki_int/roles/tsa (time-stamping, sign-verbatim)
+#   transit/keys/tsa    a time-stamping key with its certificate, when go is
+#                       on PATH (segel cert request --profile tsa); serve it
+#                       with: segel tsa serve --key vault:transit/tsa
 # The root CA's PEM is written to $STATE/root.pem. Everything here is for
 # development only: the root token is printed, the CA is throw-away.
 set -euo pipefail
@@ -30,6 +34,7 @@ BUILD=$VAULT_VERSION-segel1 # bump when the patches below change
 CACHE=${SEGEL_VAULT_CACHE:-$HOME/.cache/segel/vault}
 STATE=$CACHE/dev
 PORT=${SEGEL_VAULT_PORT:-8200}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 log() { echo "vault-dev: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -159,6 +164,18 @@ configure() {
     ext_key_usage_oids=1.3.6.1.5.5.7.3.36 server_flag=false client_flag=false \
     key_type=any allow_any_name=true enforce_hostnames=false use_csr_common_name=true \
     max_ttl=8760h ttl=8760h not_before_duration=1h >/dev/null
+  # Time-stamping certificates are issued at sign-verbatim (the request's
+  # critical extended key usage timeStamping survives); the role gives
+  # the lifetime.
+  "$v" write pki_int/roles/tsa key_type=any allow_any_name=true enforce_hostnames=false \
+    server_flag=false client_flag=false max_ttl=8760h ttl=8760h not_before_duration=1h >/dev/null
+  "$v" policy write segel-tsa "$REPO/deploy/vault/segel-tsa.hcl" >/dev/null
+  if command -v go >/dev/null; then
+    (cd "$REPO" && go run ./cmd/segel keys create --type ecdsa-p256 transit/tsa >&2 &&
+      go run ./cmd/segel cert request --profile tsa --key vault:transit/tsa --pki pki_int --role tsa \
+        --cn "segel dev TSA" --org "segel development" >&2) ||
+      log "warning: the TSA key or its certificate could not be made; see above"
+  fi
 }
 
 case "${1:-start}" in

@@ -3,6 +3,7 @@ package tsa
 import (
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
@@ -169,4 +170,17 @@ func CheckCertificate(c *x509.Certificate, t time.Time) error {
 		return fmt.Errorf("%w: it is not valid at %s (valid %s to %s)", ErrCertificate, t.UTC().Format(time.RFC3339), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// CertificateRequestExtensions are the extensions a time-stamping
+// authority's certificate request carries so that a CA signing it
+// verbatim issues what [CheckCertificate] accepts: extended key usage
+// timeStamping alone, critical, and key usage digitalSignature, critical.
+func CertificateRequestExtensions() []pkix.Extension {
+	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{oidTimeStamping})
+	ku, _ := asn1.Marshal(asn1.BitString{Bytes: []byte{0x80}, BitLength: 1})
+	return []pkix.Extension{
+		{Id: oidEKU, Critical: true, Value: eku},
+		{Id: asn1.ObjectIdentifier{2, 5, 29, 15}, Critical: true, Value: ku},
+	}
 }

@@ -37,6 +37,14 @@ path "transit/sign/+" {
 path "pki_int/sign/document-signing" {
   capabilities = ["update"]
 }
+# Time-stamping certificates (segel cert request --profile tsa): issued
+# verbatim, so that the request's critical extended key usage
+# timeStamping survives. Verbatim issuance takes every extension from the
+# request: only the key officer may use it, and segel refuses to store a
+# certificate whose extended key usage is not timeStamping alone.
+path "pki_int/sign-verbatim/tsa" {
+  capabilities = ["update"]
+}
 path "secret/data/segel/certs/*" {
   capabilities = ["create", "read", "update"]
 }

@@ -123,6 +123,18 @@ type CertRequest struct {
 	Organization string
 	// TTL is the certificate's lifetime; zero means the role's default.
 	TTL time.Duration
+	// Extensions are put into the request (a time-stamping certificate's
+	// critical extended key usage, for example).
+	Extensions []pkix.Extension
+	// Verbatim has the request signed at PKI/sign-verbatim/ROLE: the
+	// certificate gets the request's subject and extensions as they are,
+	// critical flags included (PKI/sign takes them from the role and
+	// never marks the extended key usage critical), and the role gives
+	// only the lifetime, the backdating and the issuer.
+	Verbatim bool
+	// Check, when set, judges the issued certificate instead of the
+	// document-signing check; the chain is stored only if it passes.
+	Check func(*x509.Certificate) error
 }
 
 // CertResult is the outcome of [Client.RequestCertificate].
@@ -139,8 +151,9 @@ type CertResult struct {
 
 // RequestCertificate builds a certificate signing request signed by the
 // Transit key (one Transit signature), has the PKI engine sign it at
-// PKI/sign/ROLE, checks that the certificate's public key is the Transit
-// key's and that it may sign documents, and stores the chain in KV (see
+// PKI/sign/ROLE (PKI/sign-verbatim/ROLE with req.Verbatim), checks that
+// the certificate's public key is the Transit key's and that it may sign
+// documents (or passes req.Check), and stores the chain in KV (see
 // [Client.CertPath]).
 func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*CertResult, error) {
 	if !validPath(req.PKI) || !validName(req.Role) {
@@ -153,7 +166,7 @@ func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*Cert
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: req.CommonName}}
+	tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: req.CommonName}, ExtraExtensions: req.Extensions}
 	if req.Organization != "" {
 		tmpl.Subject.Organization = []string{req.Organization}
 	}
@@ -176,6 +189,14 @@ func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*Cert
 		body["ttl"] = fmt.Sprintf("%ds", int64(req.TTL/time.Second))
 	}
 	path := req.PKI + "/sign/" + req.Role
+	if req.Verbatim {
+		path = req.PKI + "/sign-verbatim/" + req.Role
+		// The key usage goes into the request; these only replace
+		// sign-verbatim's defaults (key and data encipherment), which a
+		// key usage extension in the request overrides anyway.
+		body["key_usage"] = []string{"DigitalSignature"}
+		body["ext_key_usage"] = []string{}
+	}
 	s, err := c.call(ctx, "sign certificate request", http.MethodPut, path, body)
 	if err != nil {
 		return nil, err
@@ -199,7 +220,11 @@ func (c *Client) RequestCertificate(ctx context.Context, req CertRequest) (*Cert
 	if !keystore.PublicKeysEqual(leaf.PublicKey, signer.Public()) {
 		return nil, fmt.Errorf("vault: %s issued a certificate (%s) whose public key is not %s version %d's; refusing to store it", path, leaf.Subject, req.Key, signer.KeyVersion())
 	}
-	if err := keystore.CheckSigningCertificate(leaf, time.Now()); err != nil {
+	if req.Check != nil {
+		if err := req.Check(leaf); err != nil {
+			return nil, fmt.Errorf("vault: %s issued a certificate (serial %s) that is not what was asked for, and it is not stored: %w", path, serialHex(leaf), err)
+		}
+	} else if err := keystore.CheckSigningCertificate(leaf, time.Now()); err != nil {
 		return nil, fmt.Errorf("vault: %s issued a certificate that cannot sign documents (%w); fix the role: key_usage DigitalSignature,ContentCommitment, ext_key_usage_oids 1.3.6.1.5.5.7.3.36, email_protection_flag true", path, err)
 	}
 	res := &CertResult{Chain: chain, KeyVersion: signer.KeyVersion()}

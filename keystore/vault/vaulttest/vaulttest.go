@@ -49,6 +49,7 @@ const (
 	RootPKI   = "pki"
 	PKI       = "pki_int"
 	Role      = "document-signing"
+	TSARole   = "tsa" // for sign-verbatim: time-stamping certificates
 	SignerPol = "segel-signer"
 	AdminPol  = "segel-admin"
 )
@@ -456,6 +457,7 @@ func (s *Server) configure() {
 	}
 	s.Write(PKI+"/config/urls", urls(PKI))
 	s.Write(PKI+"/roles/"+Role, RoleConfig())
+	s.Write(PKI+"/roles/"+TSARole, TSARoleConfig())
 	for name, file := range map[string]string{SignerPol: "segel-signer.hcl", AdminPol: "segel-admin.hcl"} {
 		s.Write("sys/policies/acl/"+name, map[string]any{"policy": string(RepoFile(s.t, "deploy/vault/"+file))})
 	}
@@ -494,6 +496,23 @@ func RoleConfig() map[string]any {
 		// Backdated so that a certificate is valid at the producedAt of an
 		// OCSP answer made in the minute it was issued (Vault rounds it
 		// down to the minute; NSS checks the signer's validity then).
+		"not_before_duration": "1h",
+	}
+}
+
+// TSARoleConfig is the PKI role for time-stamping certificates (the same
+// as scripts/vault-dev.sh's). They are issued at sign-verbatim, which
+// keeps the request's critical extended key usage timeStamping; the role
+// gives the lifetime and the backdating.
+func TSARoleConfig() map[string]any {
+	return map[string]any{
+		"key_type":            "any",
+		"allow_any_name":      true,
+		"enforce_hostnames":   false,
+		"server_flag":         false,
+		"client_flag":         false,
+		"ttl":                 "8760h",
+		"max_ttl":             "8760h",
 		"not_before_duration": "1h",
 	}
 }
