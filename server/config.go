@@ -51,6 +51,9 @@ type Config struct {
 	// (OCSP, CRLs, time-stamps).
 	Fetch FetchConfig `yaml:"fetch"`
 
+	// TSA, when set, mounts a time-stamping authority at /v1/tsa.
+	TSA *TSAConfig `yaml:"tsa_authority"`
+
 	// dir is the directory relative paths are resolved against: the
 	// directory of the config file, or the working directory.
 	dir string
@@ -510,6 +513,7 @@ func (c *Config) Validate() error {
 	if c.TLS.CertFile == "" && !c.AllowPlainHTTP && hasTokens(c) && !loopback(c.Listen) {
 		bad("listen %q: bearer tokens over plain HTTP on a non-loopback address; configure tls, or set allow_plain_http: true behind a TLS-terminating proxy", c.Listen)
 	}
+	c.validateTSA(bad)
 	if len(errs) > 0 {
 		return fmt.Errorf("server: config: %w", errors.Join(errs...))
 	}

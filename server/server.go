@@ -63,6 +63,7 @@ type Server struct {
 	draining  atomic.Bool
 	closeOnce sync.Once
 	official  *officialState
+	tsa       *tsaEndpoint // the time-stamping authority at /v1/tsa, or nil
 
 	// testHook, when set by tests, is called at named points of request
 	// handling ("sign:input", "verify:input").
@@ -133,6 +134,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		n, head := a.Head()
 		log.Info("audit log opened", "file", c.path(c.Audit.File), "entries", n, "head", head)
 	}
+	if c.TSA != nil {
+		if err := s.openTSA(s.base, opts.LookupEnv); err != nil {
+			return fail(fmt.Errorf("server: %w", err))
+		}
+	}
 	if opts.Official != nil {
 		s.official = &officialState{svc: opts.Official, doc: map[string]*pendingDoc{}}
 	}
@@ -184,6 +190,9 @@ func (s *Server) routes() {
 	if s.official != nil {
 		s.officialRoutes(mux)
 	}
+	if s.tsa != nil {
+		mux.HandleFunc("POST /v1/tsa", s.handleTSA)
+	}
 	s.mux = mux
 }
 
@@ -193,6 +202,9 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		for _, k := range s.keys {
 			k.close()
+		}
+		if s.tsa != nil {
+			s.tsa.key.Close()
 		}
 		if s.cancel != nil {
 			s.cancel()

@@ -66,14 +66,16 @@ type Config struct {
 	// Accuracy is written into every token (1 s when 0; a negative value
 	// leaves it out).
 	Accuracy time.Duration
-	// Window is how long the first of several concurrent requests waits
-	// for others to share one backend call (10 ms when 0, at most 10 ms);
+	// Window is how long a request that arrives while a backend call is
+	// under way waits to share the next call with others (10 ms when 0,
+	// at most 10 ms); a request to an idle backend goes out at once.
 	// MaxBatch bounds a batch (keystore.MaxBatch when 0).
 	Window   time.Duration
 	MaxBatch int
-	// Audit receives every token before it is answered; an error fails
-	// the request (nothing unaudited leaves). Nil means no audit.
-	Audit func(Record) error
+	// Audit receives every token, with the request's context, before it
+	// is answered; an error fails the request (nothing unaudited leaves).
+	// Nil means no audit.
+	Audit func(context.Context, Record) error
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Log, when not nil, gets one line per request.
@@ -86,9 +88,10 @@ type Authority struct {
 	tsaName []byte // the signer's subject, written as the tsa field
 	opts    crypto.SignerOpts
 
-	mu      sync.Mutex
-	pending []*job
-	timer   *time.Timer
+	mu       sync.Mutex
+	pending  []*job
+	timer    *time.Timer
+	inflight int // backend calls under way
 }
 
 type job struct {
@@ -202,7 +205,7 @@ func (a *Authority) Respond(ctx context.Context, req []byte, client string) (*To
 		rec.Nonce = r.Nonce.Text(16)
 	}
 	if a.cfg.Audit != nil {
-		if err := a.cfg.Audit(rec); err != nil {
+		if err := a.cfg.Audit(ctx, rec); err != nil {
 			return nil, fmt.Errorf("tsa: audit: %w", err)
 		}
 	}
@@ -237,6 +240,11 @@ func randomSerial() (*big.Int, error) {
 
 // sign signs one digest, together with the other requests pending now
 // when the key can sign batches.
+//
+// Batching adds no wait when the backend is idle: a request goes out at
+// once when no backend call is in flight. Requests that arrive while one
+// is in flight wait for it and leave together in the next call, or after
+// the window, or as soon as MaxBatch of them wait.
 func (a *Authority) sign(ctx context.Context, digest []byte) ([]byte, error) {
 	bs, ok := a.cfg.Signer.(BatchSigner)
 	if !ok {
@@ -249,27 +257,41 @@ func (a *Authority) sign(ctx context.Context, digest []byte) ([]byte, error) {
 	a.mu.Lock()
 	a.pending = append(a.pending, j)
 	switch {
-	case len(a.pending) >= a.cfg.MaxBatch:
-		batch := a.take()
-		a.mu.Unlock()
-		go a.flush(bs, batch)
+	case a.inflight == 0 || len(a.pending) >= a.cfg.MaxBatch:
+		a.send(bs)
 	case len(a.pending) == 1:
 		a.timer = time.AfterFunc(a.cfg.Window, func() {
 			a.mu.Lock()
-			batch := a.take()
+			a.send(bs)
 			a.mu.Unlock()
-			a.flush(bs, batch)
 		})
-		a.mu.Unlock()
-	default:
-		a.mu.Unlock()
 	}
+	a.mu.Unlock()
 	select {
 	case r := <-j.done:
 		return r.sig, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// send starts a backend call for the pending jobs, if any; a.mu is held.
+// When the call ends, the jobs that arrived meanwhile are sent.
+func (a *Authority) send(bs BatchSigner) {
+	batch := a.take()
+	if len(batch) == 0 {
+		return
+	}
+	a.inflight++
+	go func() {
+		a.flush(bs, batch)
+		a.mu.Lock()
+		a.inflight--
+		if a.inflight == 0 {
+			a.send(bs)
+		}
+		a.mu.Unlock()
+	}()
 }
 
 // take removes the pending jobs; a.mu is held.
@@ -285,9 +307,6 @@ func (a *Authority) take() []*job {
 
 // flush signs a batch in one backend call.
 func (a *Authority) flush(bs BatchSigner, batch []*job) {
-	if len(batch) == 0 {
-		return
-	}
 	var live []*job
 	var digests [][]byte
 	for _, j := range batch {

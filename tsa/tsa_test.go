@@ -208,7 +208,7 @@ func TestConcurrentBatched(t *testing.T) {
 	k := &batchKey{Signer: f.id.Key}
 	var mu sync.Mutex
 	audited := map[string]bool{}
-	a, err := New(Config{Signer: k, Chain: f.id.Chain, Audit: func(r Record) error {
+	a, err := New(Config{Signer: k, Chain: f.id.Chain, Audit: func(_ context.Context, r Record) error {
 		mu.Lock()
 		defer mu.Unlock()
 		audited[r.Serial] = true

@@ -7,6 +7,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -183,4 +184,22 @@ func CertificateRequestExtensions() []pkix.Extension {
 		{Id: oidEKU, Critical: true, Value: eku},
 		{Id: asn1.ObjectIdentifier{2, 5, 29, 15}, Critical: true, Value: ku},
 	}
+}
+
+// ParseOID reads a dotted object identifier such as a TSA policy
+// ("1.3.6.1.4.1.601.10.3.1").
+func ParseOID(s string) (asn1.ObjectIdentifier, error) {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return nil, fmt.Errorf("tsa: %q is not a dotted object identifier", s)
+	}
+	oid := make(asn1.ObjectIdentifier, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("tsa: %q is not a dotted object identifier", s)
+		}
+		oid[i] = n
+	}
+	return oid, nil
 }

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -53,7 +51,7 @@ func tsaCommand() *cli.Command {
 				}
 				var policy asn1.ObjectIdentifier
 				if p := c.String("policy"); p != "" {
-					oid, err := parseOID(p)
+					oid, err := tsa.ParseOID(p)
 					if err != nil {
 						return usageError{fmt.Errorf("--policy: %w", err)}
 					}
@@ -76,12 +74,7 @@ func tsaCommand() *cli.Command {
 				log := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
 				a, err := tsa.New(tsa.Config{
 					Signer: key.Signer(), Chain: key.Chain(), Policy: policy, Accuracy: c.Duration("accuracy"), Log: log,
-					Audit: func(r tsa.Record) error {
-						_, _, err := audit.Append(server.AuditEntry{Time: r.Time, Identity: "anonymous", Remote: r.Client,
-							Key: ref, Outcome: server.OutcomeTimestamped, Timestamp: &server.TimestampAudit{
-								Serial: r.Serial, Hash: r.Hash, Imprint: r.Imprint, Nonce: r.Nonce, Policy: r.Policy, TokenSHA256: r.TokenHash}})
-						return err
-					},
+					Audit: server.TSAAudit(audit, ref, nil),
 				})
 				if err != nil {
 					if errors.Is(err, tsa.ErrCertificate) {
@@ -114,21 +107,4 @@ func tsaCommand() *cli.Command {
 			},
 		}},
 	}
-}
-
-// parseOID reads a dotted object identifier.
-func parseOID(s string) (asn1.ObjectIdentifier, error) {
-	parts := strings.Split(s, ".")
-	if len(parts) < 2 {
-		return nil, fmt.Errorf("%q is not a dotted object identifier", s)
-	}
-	oid := make(asn1.ObjectIdentifier, len(parts))
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("%q is not a dotted object identifier", s)
-		}
-		oid[i] = n
-	}
-	return oid, nil
 }
