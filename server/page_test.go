@@ -5,23 +5,16 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"segel/internal/judge"
 	"segel/verify"
 )
-
-// chromiumPath is where Debian's chromium package puts the browser.
-const chromiumPath = "/usr/bin/chromium"
 
 // TestVerifyPageHTML checks the page without a browser: escaping, the
 // language switch, the security headers and the result words.
@@ -77,15 +70,7 @@ func TestVerifyPageHTML(t *testing.T) {
 // the verdicts. Screenshots go to $SEGEL_ARTIFACTS (or a temporary
 // folder).
 func TestVerifyPageBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if _, lerr := exec.LookPath("chromium"); lerr != nil {
-			msg := "chromium not found at " + chromiumPath + "; install the Debian package chromium (apt-get install chromium)"
-			if judge.InCI() {
-				t.Fatal(msg + " — required when CI=true")
-			}
-			t.Skip(msg)
-		}
-	}
+	requireChromium(t)
 	artifacts := os.Getenv("SEGEL_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = t.TempDir()
@@ -109,30 +94,8 @@ func TestVerifyPageBrowser(t *testing.T) {
 	os.WriteFile(signedPath, two, 0o644)
 	os.WriteFile(tamperedPath, tampered, 0o644)
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1000, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	// Start the browser (without a timeout: it would stop the browser).
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1000, 900)); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	noJS := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	})
+	ctx := startChromium(t)
+	noJS := noScript()
 
 	check := func(lang, file, shot string) (indication, verdict string, sigs []string) {
 		t.Helper()
