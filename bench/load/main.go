@@ -22,6 +22,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,6 +58,7 @@ type options struct {
 	signShare                        float64
 	keyType                          string
 	jsonOut                          bool
+	slow, maxConcurrent              int
 }
 
 func main() {
@@ -72,6 +74,8 @@ func main() {
 	flag.Float64Var(&o.signShare, "sign", 0.5, "share of requests that sign (the rest verify)")
 	flag.StringVar(&o.keyType, "key-type", "rsa-2048", "key type of the generated signing key (rsa-2048, rsa-3072, ecdsa-p256, ...)")
 	flag.BoolVar(&o.jsonOut, "json", false, "print the result as JSON")
+	flag.IntVar(&o.slow, "slow", 0, "this many anonymous clients trickle uploads to /v1/verify (one byte every 500 ms) during the run, reconnecting when cut")
+	flag.IntVar(&o.maxConcurrent, "max-concurrent", 0, "limits.max_concurrent of the started server (default 2×c)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
@@ -132,7 +136,21 @@ func run(o options) error {
 		signedDoc = body
 	}
 
+	slowCtx, stopSlow := context.WithCancel(ctx)
+	var slowCuts atomic.Int64
+	var slowWG sync.WaitGroup
+	for range o.slow {
+		slowWG.Go(func() { trickle(slowCtx, base, &slowCuts) })
+	}
+	if o.slow > 0 {
+		time.Sleep(2 * time.Second) // let them occupy whatever they can
+	}
 	res := load(ctx, client, base, o, pdf, signedDoc)
+	stopSlow()
+	slowWG.Wait()
+	if o.slow > 0 {
+		res.SlowClients, res.SlowCuts = o.slow, slowCuts.Load()
+	}
 
 	var hwm, rss int64
 	var cpu time.Duration
@@ -246,7 +264,7 @@ audit:
   file: audit.jsonl
 limits:
   max_concurrent: %d
-`, hash, 2*o.c)
+`, hash, cmp.Or(o.maxConcurrent, 2*o.c))
 	cfgPath := filepath.Join(dir, "segel-serve.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
@@ -359,11 +377,16 @@ type result struct {
 	Machine           string             `json:"machine"`
 	StoppedBy         string             `json:"stopped_by"`
 	Notes             []string           `json:"notes,omitempty"`
+	// SlowClients trickled uploads during the run; the server cut their
+	// connections SlowCuts times.
+	SlowClients int   `json:"slow_clients,omitempty"`
+	SlowCuts    int64 `json:"slow_cuts,omitempty"`
 }
 
 type opStat struct {
 	Count      int     `json:"count"`
 	Errors     int     `json:"errors"`
+	Busy       int     `json:"busy_429"`
 	Throughput float64 `json:"per_second"`
 	P50        float64 `json:"p50_ms"`
 	P90        float64 `json:"p90_ms"`
@@ -422,6 +445,9 @@ func load(ctx context.Context, client *http.Client, base string, o options, pdf,
 				st.Count++
 				st.lat = append(st.lat, d)
 				res.Requests++
+				if code == http.StatusTooManyRequests {
+					st.Busy++
+				}
 				if bad {
 					st.Errors++
 					res.Errors++
@@ -465,7 +491,7 @@ func (r *result) print(w io.Writer) {
 	fmt.Fprintf(w, "machine:     %s\n", r.Machine)
 	fmt.Fprintf(w, "load:        %d requests, %d concurrent clients, %d-byte PDF, stopped by %s\n", r.Requests, r.Concurrency, r.PDFBytes, r.StoppedBy)
 	fmt.Fprintf(w, "wall time:   %.2f s, throughput %.1f requests/s\n", r.WallSeconds, r.Throughput)
-	fmt.Fprintf(w, "%-8s %7s %7s %9s %9s %9s %9s %9s\n", "op", "count", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms")
+	fmt.Fprintf(w, "%-8s %7s %7s %7s %9s %9s %9s %9s %9s\n", "op", "count", "errors", "429", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms")
 	names := make([]string, 0, len(r.Ops))
 	for n := range r.Ops {
 		names = append(names, n)
@@ -473,7 +499,10 @@ func (r *result) print(w io.Writer) {
 	slices.Sort(names)
 	for _, n := range names {
 		s := r.Ops[n]
-		fmt.Fprintf(w, "%-8s %7d %7d %9.1f %9.2f %9.2f %9.2f %9.2f\n", n, s.Count, s.Errors, s.Throughput, s.P50, s.P90, s.P99, s.Max)
+		fmt.Fprintf(w, "%-8s %7d %7d %7d %9.1f %9.2f %9.2f %9.2f %9.2f\n", n, s.Count, s.Errors, s.Busy, s.Throughput, s.P50, s.P90, s.P99, s.Max)
+	}
+	if r.SlowClients > 0 {
+		fmt.Fprintf(w, "slow:        %d anonymous trickling uploads; the server cut them %d times\n", r.SlowClients, r.SlowCuts)
 	}
 	fmt.Fprintf(w, "errors:      %d\n", r.Errors)
 	for _, e := range r.ErrorSamples {
@@ -485,6 +514,39 @@ func (r *result) print(w io.Writer) {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note:        %s\n", n)
+	}
+}
+
+// trickle keeps one slow anonymous upload to /v1/verify open: it
+// announces a 1 MB body and sends one byte every 500 ms. When the server
+// cuts the connection (as it should, after limits.body_timeout) it counts
+// the cut and starts again, until ctx ends.
+func trickle(ctx context.Context, base string, cuts *atomic.Int64) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", u.Host)
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(conn, "POST /v1/verify HTTP/1.1\r\nHost: %s\r\nContent-Type: application/pdf\r\nContent-Length: 1000000\r\n\r\n%%PDF-1.7\n", u.Host)
+		tick := time.NewTicker(500 * time.Millisecond)
+		for alive := true; alive; {
+			select {
+			case <-ctx.Done():
+				alive = false
+			case <-tick.C:
+				if _, err := conn.Write([]byte{' '}); err != nil {
+					cuts.Add(1)
+					alive = false
+				}
+			}
+		}
+		tick.Stop()
+		conn.Close()
 	}
 }
 
