@@ -2,36 +2,22 @@ package official
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
-	"sync"
 	"time"
 
-	"segel/internal/atomicfile"
 	"segel/pkinet"
+	"segel/store"
 )
 
 // The multi-party queue: an operator creates a request (one document and
 // the officials who sign it, in order, each in a named field); each
 // official sees what waits for them; each signing hands the document to
-// the next official and notifies them through a webhook.
-//
-// # Experimental
-//
-// The queue is kept in a folder (one sub-folder per request: its state in
-// request.json and every version of the document) until the document
-// store (issue 16's store package) exists; it then moves there. One
-// process writes it at a time.
+// the next official and notifies them through a webhook. The requests and
+// every version of their document are kept in the document store (package
+// store: SQLite for one server, PostgreSQL for several replicas), where
+// advancing a request is one transaction.
 
 // Errors of the queue.
 var (
@@ -77,128 +63,88 @@ func (r *QueueRequest) WaitsFor() string {
 	return r.Steps[r.Next].Username
 }
 
-// Queue keeps signing requests in a folder.
+// Queue keeps signing requests in the document store.
 type Queue struct {
-	dir string
+	st store.Store
 	// Net sends the webhooks (through pkinet's SSRF guard); nil sends
 	// none.
 	Net *pkinet.Client
-	mu  sync.Mutex
 }
 
-// OpenQueue opens (creating it if needed) the queue folder dir.
-func OpenQueue(dir string) (*Queue, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("official: queue folder: %w", err)
-	}
-	return &Queue{dir: dir}, nil
-}
+// NewQueue returns the queue kept in st.
+func NewQueue(st store.Store) *Queue { return &Queue{st: st} }
 
-var idRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// Close closes the store.
+func (q *Queue) Close() error { return q.st.Close() }
 
 // Create adds a request for doc, to be signed by steps in order.
-func (q *Queue) Create(title string, doc []byte, steps []Step, webhook string) (*QueueRequest, error) {
+func (q *Queue) Create(ctx context.Context, title string, doc []byte, steps []Step, webhook string) (*QueueRequest, error) {
 	if len(steps) == 0 {
 		return nil, errors.New("official: a signing request needs at least one official")
 	}
+	sr := &store.Request{ID: store.NewID(), Title: title, Created: time.Now().UTC(), Webhook: webhook}
 	for _, s := range steps {
 		if !ValidUsername(s.Username) {
 			return nil, fmt.Errorf("official: %q is not a valid username", s.Username)
 		}
+		sr.Steps = append(sr.Steps, store.Step{Username: s.Username, Field: s.Field})
 	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	r := &QueueRequest{ID: hex.EncodeToString(b), Title: title, Created: time.Now().UTC(), Steps: steps, Webhook: webhook}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if err := os.Mkdir(filepath.Join(q.dir, r.ID), 0o700); err != nil {
+	if err := q.st.CreateRequest(ctx, sr, doc); err != nil {
 		return nil, fmt.Errorf("official: queue: %w", err)
 	}
-	if err := writeFile(q.docPath(r.ID, 0), doc); err != nil {
-		return nil, err
-	}
-	if err := q.save(r); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return fromStore(sr), nil
 }
 
-func (q *Queue) docPath(id string, version int) string {
-	return filepath.Join(q.dir, id, "document-"+strconv.Itoa(version)+".pdf")
+func fromStore(sr *store.Request) *QueueRequest {
+	r := &QueueRequest{ID: sr.ID, Title: sr.Title, Created: sr.Created, Next: sr.Next, Webhook: sr.Webhook}
+	for _, s := range sr.Steps {
+		r.Steps = append(r.Steps, Step{Username: s.Username, Field: s.Field, Signed: s.Signed, SHA256: s.OutputSHA256})
+	}
+	return r
 }
 
-func writeFile(path string, data []byte) error {
-	f, err := atomicfile.Create(path, true)
-	if err != nil {
-		return fmt.Errorf("official: queue: %w", err)
+func (q *Queue) wrap(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNoRequest
+	case errors.Is(err, store.ErrNotYourTurn):
+		return ErrNotYourTurn
 	}
-	defer f.Abort()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("official: queue: %w", err)
-	}
-	if err := f.Commit(); err != nil {
-		return fmt.Errorf("official: queue: %w", err)
-	}
-	return nil
-}
-
-func (q *Queue) save(r *QueueRequest) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFile(filepath.Join(q.dir, r.ID, "request.json"), append(b, '\n'))
+	return fmt.Errorf("official: queue: %w", err)
 }
 
 // Get returns the request id.
-func (q *Queue) Get(id string) (*QueueRequest, error) {
-	if !idRE.MatchString(id) {
+func (q *Queue) Get(ctx context.Context, id string) (*QueueRequest, error) {
+	if !store.ValidID(id) {
 		return nil, ErrNoRequest
 	}
-	b, err := os.ReadFile(filepath.Join(q.dir, id, "request.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNoRequest
-	}
+	sr, err := q.st.Request(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("official: queue: %w", err)
+		return nil, q.wrap(err)
 	}
-	var r QueueRequest
-	if err := json.Unmarshal(b, &r); err != nil || r.ID != id {
-		return nil, fmt.Errorf("official: queue: request %s is damaged", id)
-	}
-	return &r, nil
+	return fromStore(sr), nil
 }
 
 // Document returns the current version of request r's document: the
 // original, or the one the last official signed.
-func (q *Queue) Document(r *QueueRequest) ([]byte, error) {
-	b, err := os.ReadFile(q.docPath(r.ID, r.Next))
+func (q *Queue) Document(ctx context.Context, r *QueueRequest) ([]byte, error) {
+	b, err := q.st.RequestDocument(ctx, r.ID)
 	if err != nil {
-		return nil, fmt.Errorf("official: queue: %w", err)
+		return nil, q.wrap(err)
 	}
 	return b, nil
 }
 
 // Waiting returns the requests waiting for username, oldest first.
-func (q *Queue) Waiting(username string) ([]*QueueRequest, error) {
-	ents, err := os.ReadDir(q.dir)
+func (q *Queue) Waiting(ctx context.Context, username string) ([]*QueueRequest, error) {
+	list, err := q.st.Waiting(ctx, username)
 	if err != nil {
-		return nil, fmt.Errorf("official: queue: %w", err)
+		return nil, q.wrap(err)
 	}
-	var out []*QueueRequest
-	for _, e := range ents {
-		if !e.IsDir() || !idRE.MatchString(e.Name()) {
-			continue
-		}
-		r, err := q.Get(e.Name())
-		if err != nil {
-			continue
-		}
-		if r.WaitsFor() == username {
-			out = append(out, r)
-		}
+	out := make([]*QueueRequest, len(list))
+	for i, sr := range list {
+		out[i] = fromStore(sr)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, nil
 }
 
@@ -207,28 +153,14 @@ func (q *Queue) Waiting(username string) ([]*QueueRequest, error) {
 // failure is returned as a second error: the signature is recorded
 // anyway.
 func (q *Queue) Advance(ctx context.Context, id, username string, signed []byte) (*QueueRequest, error, error) {
-	q.mu.Lock()
-	r, err := q.Get(id)
+	if !store.ValidID(id) {
+		return nil, ErrNoRequest, nil
+	}
+	sr, err := q.st.Advance(ctx, id, username, signed, time.Now().UTC())
 	if err != nil {
-		q.mu.Unlock()
-		return nil, err, nil
+		return nil, q.wrap(err), nil
 	}
-	if r.WaitsFor() != username {
-		q.mu.Unlock()
-		return nil, ErrNotYourTurn, nil
-	}
-	if err := writeFile(q.docPath(id, r.Next+1), signed); err != nil {
-		q.mu.Unlock()
-		return nil, err, nil
-	}
-	sum := sha256.Sum256(signed)
-	r.Steps[r.Next].Signed, r.Steps[r.Next].SHA256 = time.Now().UTC(), hex.EncodeToString(sum[:])
-	r.Next++
-	err = q.save(r)
-	q.mu.Unlock()
-	if err != nil {
-		return nil, err, nil
-	}
+	r := fromStore(sr)
 	return r, nil, q.notify(ctx, r, username)
 }
 

@@ -52,7 +52,13 @@ func NewService(ctx context.Context, cfg vault.Config, lim *Limiter, log *slog.L
 }
 
 // Close closes the service's Vault connection.
-func (s *Service) Close() error { return s.vc.Close() }
+func (s *Service) Close() error {
+	err := s.vc.Close()
+	if s.Queue != nil {
+		err = errors.Join(err, s.Queue.Close())
+	}
+	return err
+}
 
 // Limiter returns the service's login limiter.
 func (s *Service) Limiter() *Limiter { return s.limiter }

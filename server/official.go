@@ -257,7 +257,7 @@ func (s *Server) handleOfficialSign(w http.ResponseWriter, r *http.Request) {
 	field := r.PostFormValue("field")
 	q := s.officialState().svc.Queue
 	if d.QueueID != "" {
-		qr, err := q.Get(d.QueueID)
+		qr, err := q.Get(r.Context(), d.QueueID)
 		if err != nil || qr.WaitsFor() != username {
 			s.officialRender(w, r, http.StatusConflict, pageErr("Dokumen ini tidak sedang menunggu tanda tangan Anda.", "This document is not waiting for your signature."))
 			return
@@ -416,7 +416,7 @@ func (s *Server) handleOfficialWaiting(w http.ResponseWriter, r *http.Request) {
 		s.officialRender(w, r, status, officialPage{CSRF: owner, Error: id, ErrorEN: en})
 		return
 	}
-	list, err := st.svc.Queue.Waiting(user)
+	list, err := st.svc.Queue.Waiting(r.Context(), user)
 	if err != nil {
 		s.officialRender(w, r, http.StatusInternalServerError, pageErr("Antrean tidak terbaca.", "The queue could not be read."))
 		return
@@ -442,12 +442,12 @@ func (s *Server) handleOfficialQueueOpen(w http.ResponseWriter, r *http.Request)
 		s.officialRender(w, r, http.StatusNotFound, pageErr("Antrean tidak diaktifkan.", "The queue is not enabled."))
 		return
 	}
-	qr, err := st.svc.Queue.Get(r.PostFormValue("request"))
+	qr, err := st.svc.Queue.Get(r.Context(), r.PostFormValue("request"))
 	if err != nil || qr.Done() {
 		s.officialRender(w, r, http.StatusNotFound, pageErr("Permintaan tidak ditemukan atau sudah selesai.", "The request was not found or is complete."))
 		return
 	}
-	data, err := st.svc.Queue.Document(qr)
+	data, err := st.svc.Queue.Document(r.Context(), qr)
 	if err != nil {
 		s.officialRender(w, r, http.StatusInternalServerError, pageErr("Dokumen tidak terbaca.", "The document could not be read."))
 		return

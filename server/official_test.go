@@ -27,6 +27,7 @@ import (
 	"segel/keystore/vault/vaulttest"
 	"segel/official"
 	"segel/pkinet"
+	"segel/store"
 	"segel/verify"
 )
 
@@ -249,14 +250,15 @@ func TestOfficialPage(t *testing.T) {
 		notices <- n
 	}))
 	defer hook.Close()
-	q, err := official.OpenQueue(filepath.Join(dir, "queue"))
+	st, err := store.Open(ctx, filepath.Join(dir, "segel.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	q := official.NewQueue(st)
 	guard, _ := pkinet.ParseGuard([]string{"loopback"})
 	q.Net = pkinet.New(pkinet.Config{Guard: guard})
 	svc.Queue = q
-	qr, err := q.Create("PKS Tuban-Jatim", pdf, []official.Step{{Username: kab.Profile.Username, Field: "SigKabupaten"}, {Username: prov.Profile.Username, Field: "SigProvinsi"}}, hook.URL)
+	qr, err := q.Create(ctx, "PKS Tuban-Jatim", pdf, []official.Step{{Username: kab.Profile.Username, Field: "SigKabupaten"}, {Username: prov.Profile.Username, Field: "SigProvinsi"}}, hook.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +296,7 @@ func TestOfficialPage(t *testing.T) {
 	if n := <-notices; n.Event != "completed" || n.Next != "" {
 		t.Errorf("second notice: %+v", n)
 	}
-	if done, _ := q.Get(qr.ID); !done.Done() {
+	if done, _ := q.Get(ctx, qr.ID); !done.Done() {
 		t.Errorf("request not complete: %+v", done)
 	}
 	rep, err = verify.File(ctx, "queue.pdf", bytes.NewReader(final), int64(len(final)), verify.Options{Roots: roots})

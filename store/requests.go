@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"time"
 )
@@ -17,8 +19,8 @@ func (s *db) CreateRequest(ctx context.Context, r *Request, doc []byte) error {
 			return err
 		}
 		for i, st := range r.Steps {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO request_steps (request_id, seq, username, field, signed) VALUES (?, ?, ?, ?, ?)`),
-				r.ID, i, st.Username, st.Field, nanos(st.Signed)); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO request_steps (request_id, seq, username, field, signed, output_sha256) VALUES (?, ?, ?, ?, ?, ?)`),
+				r.ID, i, st.Username, st.Field, nanos(st.Signed), st.OutputSHA256); err != nil {
 				return err
 			}
 		}
@@ -41,7 +43,7 @@ func (s *db) request(ctx context.Context, q queryer, id, lock string) (*Request,
 		return nil, err
 	}
 	r.Created = fromNanos(created)
-	rows, err := q.QueryContext(ctx, s.q(`SELECT username, field, signed FROM request_steps WHERE request_id = ? ORDER BY seq`), id)
+	rows, err := q.QueryContext(ctx, s.q(`SELECT username, field, signed, output_sha256 FROM request_steps WHERE request_id = ? ORDER BY seq`), id)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +51,7 @@ func (s *db) request(ctx context.Context, q queryer, id, lock string) (*Request,
 	for rows.Next() {
 		var st Step
 		var signed int64
-		if err := rows.Scan(&st.Username, &st.Field, &signed); err != nil {
+		if err := rows.Scan(&st.Username, &st.Field, &signed, &st.OutputSHA256); err != nil {
 			return nil, err
 		}
 		st.Signed = fromNanos(signed)
@@ -109,8 +111,10 @@ func (s *db) Advance(ctx context.Context, id, username string, signed []byte, at
 		if r.WaitsFor() != username {
 			return ErrNotYourTurn
 		}
-		r.Steps[r.Next].Signed = at
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE request_steps SET signed = ? WHERE request_id = ? AND seq = ?`), nanos(at), id, r.Next); err != nil {
+		sum := sha256.Sum256(signed)
+		r.Steps[r.Next].Signed, r.Steps[r.Next].OutputSHA256 = at, hex.EncodeToString(sum[:])
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE request_steps SET signed = ?, output_sha256 = ? WHERE request_id = ? AND seq = ?`),
+			nanos(at), r.Steps[r.Next].OutputSHA256, id, r.Next); err != nil {
 			return err
 		}
 		r.Next++

@@ -70,6 +70,7 @@ var migrations = []string{
 		username TEXT NOT NULL,
 		field TEXT NOT NULL,
 		signed {{bigint}} NOT NULL,
+		output_sha256 TEXT NOT NULL,
 		PRIMARY KEY (request_id, seq)
 	);
 	CREATE INDEX request_steps_user ON request_steps (username);

@@ -75,6 +75,8 @@ type Step struct {
 	// Field is the signature field the official signs; empty: a new one.
 	Field  string
 	Signed time.Time // zero until signed
+	// OutputSHA256 is the hex SHA-256 of the document this step signed.
+	OutputSHA256 string
 }
 
 // Request is a multi-party signing request: a document that officials

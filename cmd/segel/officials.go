@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"segel/official"
 	"segel/pkinet"
 	"segel/server"
+	"segel/store"
 )
 
 func officialsCommand() *cli.Command {
@@ -57,8 +60,9 @@ func officialsCommand() *cli.Command {
 				Name:      "request",
 				Usage:     "queue a document for several officials' signatures, in order",
 				ArgsUsage: "--doc F --title T --sign NIP:FIELD [--sign NIP:FIELD …] [--webhook URL]",
-				Description: "Adds a multi-party signing request to the queue folder that\n" +
-					"\"segel serve --mode official\" serves (segel-queue in its working directory).\n" +
+				Description: "Adds a multi-party signing request to the document store that\n" +
+					"\"segel serve --mode official\" serves (segel.db in its working directory,\n" +
+					"or SEGEL_STORE: sqlite:PATH or a postgres:// URL).\n" +
 					"Each official, in the order given, sees the document under \"Dokumen menunggu\"\n" +
 					"on the signing page and signs it in the named field; after each signature the\n" +
 					"webhook receives a JSON notice naming the next official. Webhooks go through\n" +
@@ -71,7 +75,7 @@ func officialsCommand() *cli.Command {
 					&cli.StringFlag{Name: "title", Required: true, Usage: "the `TITLE` officials see"},
 					&cli.StringSliceFlag{Name: "sign", Required: true, Usage: "`NIP:FIELD`, an official and their signature field, in signing order (repeatable)"},
 					&cli.StringFlag{Name: "webhook", Usage: "`URL` POSTed a JSON notice after each signature"},
-					&cli.StringFlag{Name: "queue", Value: "segel-queue", Usage: "the queue `FOLDER`"},
+					&cli.StringFlag{Name: "store", Value: defaultStore, EnvVars: []string{"SEGEL_STORE"}, Usage: "the document store `ADDR`: sqlite:PATH (or a PATH) or a postgres:// URL"},
 				},
 				Action: officialsRequest,
 			},
@@ -229,12 +233,13 @@ func officialService(c *cli.Context, cfg *server.Config, log *slog.Logger) (*off
 	if cfg.Audit.File == "" {
 		cfg.Audit.File = "segel-audit.log"
 	}
-	q, err := openQueue()
+	q, err := openQueue(c.Context)
 	if err != nil {
 		return nil, err
 	}
 	svc, err := official.NewService(c.Context, vcfg, nil, log)
 	if err != nil {
+		q.Close()
 		return nil, vaultError(err)
 	}
 	svc.Queue = q
@@ -254,11 +259,13 @@ func officialsRequest(c *cli.Context) error {
 		}
 		steps = append(steps, official.Step{Username: nip, Field: field})
 	}
-	q, err := official.OpenQueue(c.String("queue"))
+	st, err := store.Open(c.Context, c.String("store"))
 	if err != nil {
 		return err
 	}
-	r, err := q.Create(c.String("title"), doc, steps, c.String("webhook"))
+	q := official.NewQueue(st)
+	defer q.Close()
+	r, err := q.Create(c.Context, c.String("title"), doc, steps, c.String("webhook"))
 	if err != nil {
 		return err
 	}
@@ -266,19 +273,27 @@ func officialsRequest(c *cli.Context) error {
 	return nil
 }
 
-// openQueue opens the queue folder segel-queue in the working directory
-// with webhooks through pkinet's guard (SEGEL_WEBHOOK_ALLOW widens it).
-func openQueue() (*official.Queue, error) {
-	q, err := official.OpenQueue("segel-queue")
+// defaultStore is the document store of official mode without
+// SEGEL_STORE: an SQLite file in the working directory.
+const defaultStore = "segel.db"
+
+// openQueue opens the signing queue in the document store (SEGEL_STORE,
+// else segel.db in the working directory), with webhooks through pkinet's
+// guard (SEGEL_WEBHOOK_ALLOW widens it).
+func openQueue(ctx context.Context) (*official.Queue, error) {
+	addr := cmp.Or(strings.TrimSpace(os.Getenv("SEGEL_STORE")), defaultStore)
+	st, err := store.Open(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
+	q := official.NewQueue(st)
 	var allow []string
 	if v := strings.TrimSpace(os.Getenv("SEGEL_WEBHOOK_ALLOW")); v != "" {
 		allow = strings.Split(v, ",")
 	}
 	g, err := pkinet.ParseGuard(allow)
 	if err != nil {
+		q.Close()
 		return nil, usageError{fmt.Errorf("SEGEL_WEBHOOK_ALLOW: %w", err)}
 	}
 	q.Net = pkinet.New(pkinet.Config{Guard: g})

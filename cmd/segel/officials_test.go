@@ -12,6 +12,7 @@ import (
 	"segel/internal/judge"
 	"segel/keystore/vault/vaulttest"
 	"segel/official"
+	"segel/store"
 )
 
 // TestOfficialsCommands enrols, lists and disables an official with the
@@ -115,19 +116,21 @@ func shade(dark bool) color.Gray {
 
 // TestOfficialsRequest queues a two-official request and reads it back.
 func TestOfficialsRequest(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "queue")
-	r := mustSegel(t, "officials", "request", "--queue", dir, "--doc", filepath.Join("..", "..", "testdata", "pks.pdf"), "--title", "PKS",
+	db := filepath.Join(t.TempDir(), "segel.db")
+	r := mustSegel(t, "officials", "request", "--store", db, "--doc", filepath.Join("..", "..", "testdata", "pks.pdf"), "--title", "PKS",
 		"--sign", "198001012005011001:SigKabupaten", "--sign", "197502022000032002:SigProvinsi")
 	id := strings.TrimSuffix(strings.Fields(r.stdout)[1], ":")
-	q, err := official.OpenQueue(dir)
+	st, err := store.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := q.Get(id)
+	q := official.NewQueue(st)
+	defer q.Close()
+	req, err := q.Get(t.Context(), id)
 	if err != nil || req.WaitsFor() != "198001012005011001" || len(req.Steps) != 2 || req.Steps[1].Field != "SigProvinsi" {
 		t.Fatalf("queued request: %v %+v", err, req)
 	}
-	if r := segel(t, "officials", "request", "--queue", dir, "--doc", filepath.Join("..", "..", "testdata", "pks.pdf"), "--title", "x", "--sign", "no-field"); r.code == 0 {
+	if r := segel(t, "officials", "request", "--store", db, "--doc", filepath.Join("..", "..", "testdata", "pks.pdf"), "--title", "x", "--sign", "no-field"); r.code == 0 {
 		t.Error("--sign without a field was accepted")
 	}
 }
