@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -309,14 +310,10 @@ func startPostgres(t *testing.T, bin string) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	data := filepath.Join(dir, "data")
-	run := func(name string, args ...string) *exec.Cmd {
-		c := exec.Command(filepath.Join(bin, name), args...)
-		if os.Geteuid() == 0 {
-			c = exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(bin, name)}, args...)...)
-		}
-		return c
-	}
-	owner := ""
+	// As root, the cluster runs as the postgres user (initdb refuses
+	// root); the process is postgres itself, so signals reach it, and it
+	// dies with the test.
+	var cred *syscall.Credential
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -327,7 +324,12 @@ func startPostgres(t *testing.T, bin string) string {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			t.Fatal(err)
 		}
-		owner = u.Username
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	run := func(name string, args ...string) *exec.Cmd {
+		c := exec.Command(filepath.Join(bin, name), args...)
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
+		return c
 	}
 	if out, err := run("initdb", "-D", data, "-U", "segel", "--auth=trust", "-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
@@ -354,7 +356,7 @@ func startPostgres(t *testing.T, bin string) string {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("postgres did not start (owner %q):\n%s", owner, log.String())
+			t.Fatalf("postgres did not start:\n%s", log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
