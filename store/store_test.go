@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -300,7 +301,7 @@ func postgresURL(t *testing.T) string {
 	return startPostgres(t, filepath.Dir(bins[len(bins)-1]))
 }
 
-// startPostgres runs a throw-away cluster on a Unix socket in a temporary
+// startPostgres runs a throw-away cluster on a loopback port, data in a temporary
 // folder (as the postgres user when the test runs as root, which initdb
 // refuses) and returns its URL.
 func startPostgres(t *testing.T, bin string) string {
@@ -334,7 +335,13 @@ func startPostgres(t *testing.T, bin string) string {
 	if out, err := run("initdb", "-D", data, "-U", "segel", "--auth=trust", "-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	srv := run("postgres", "-D", data, "-k", dir, "-c", "listen_addresses=", "-c", "fsync=off")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	srv := run("postgres", "-D", data, "-k", dir, "-c", "listen_addresses=127.0.0.1", "-p", port, "-c", "fsync=off")
 	var log bytes.Buffer
 	srv.Stdout, srv.Stderr = &log, &log
 	if err := srv.Start(); err != nil {
@@ -350,17 +357,22 @@ func startPostgres(t *testing.T, bin string) string {
 			srv.Process.Kill()
 		}
 	})
+	base := "postgres://segel@127.0.0.1:" + port + "/postgres?sslmode=disable"
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(dir, ".s.PGSQL.5432")); err == nil {
-			break
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			err = db.Ping()
+			db.Close()
+		}
+		if err == nil {
+			return base
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("postgres did not start:\n%s", log.String())
+			t.Fatalf("postgres did not start on 127.0.0.1:%s: %v\n%s", port, err, log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return "postgres://segel@localhost:5432/postgres?host=" + url.QueryEscape(dir) + "&sslmode=disable"
 }
 
 // withDB returns the URL u naming database name.
