@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -55,7 +56,9 @@ func (s *Server) bsreSign(r *http.Request, name string, data []byte, nik, passph
 	if err != nil {
 		return nil, "", http.StatusInternalServerError, err
 	}
-	return signed, entry.RequestID, http.StatusOK, nil
+	// id_dokumen: the document store's ID when documents are recorded
+	// (its page is /v/ID), else the request's ID (in the audit log).
+	return signed, cmp.Or(state(r).document, entry.RequestID), http.StatusOK, nil
 }
 
 // bsreAppearance refuses what segel cannot do yet: a visible signature

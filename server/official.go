@@ -21,6 +21,7 @@ import (
 	"segel/official"
 	"segel/pdf"
 	"segel/signer"
+	"segel/store"
 )
 
 // Official mode: the signing page. An official uploads a PDF, views it,
@@ -298,6 +299,9 @@ func (s *Server) handleOfficialSign(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	h.Set("Content-Disposition", `attachment; filename="`+signedName(d.Name)+`"`)
 	h.Set("X-Segel-Audit-Seq", strconv.FormatInt(entry.Seq, 10))
+	if id := state(r).document; id != "" {
+		h.Set("X-Segel-Document-Id", id)
+	}
 	h.Set("X-Segel-Output-SHA256", entry.OutputSHA256)
 	w.WriteHeader(http.StatusOK)
 	io.Copy(w, out)
@@ -356,6 +360,16 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 		out.Close()
 		os.Remove(out.Name())
 		return entry, nil, errors.New(e.msg)
+	}
+	if s.store != nil {
+		name := username
+		if p, err := s.officialState().svc.Profile(r.Context(), username); err == nil && p.Name != "" {
+			name = p.Name
+		}
+		out.Seek(0, io.SeekStart)
+		state(r).document = s.recordSigned(r.Context(), d.Name, entry.InputSHA256, entry.OutputSHA256,
+			store.Signature{Field: entry.Field, Signer: name, Username: username, Level: "B-B"}, out)
+		out.Seek(0, io.SeekStart)
 	}
 	return entry, out, nil
 }

@@ -217,6 +217,10 @@ type pageData struct {
 	Trust     string
 	Error     string
 	Result    *pageResult
+	// Action is where the form posts (the verify page's own when empty);
+	// Doc, on /v/{id}, the recorded document.
+	Action string
+	Doc    *docView
 }
 
 type pageResult struct {

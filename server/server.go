@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -26,6 +27,7 @@ import (
 
 	"segel/certfile"
 	"segel/official"
+	"segel/store"
 )
 
 // Options are the server's dependencies that do not come from the
@@ -64,6 +66,8 @@ type Server struct {
 	closeOnce sync.Once
 	official  *officialState
 	tsa       *tsaEndpoint // the time-stamping authority at /v1/tsa, or nil
+	store     store.Store  // the document store, or nil
+	docRate   *rateLimiter // requests to /v/ per client address
 
 	// testHook, when set by tests, is called at named points of request
 	// handling ("sign:input", "verify:input").
@@ -134,6 +138,14 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		n, head := a.Head()
 		log.Info("audit log opened", "file", c.path(c.Audit.File), "entries", n, "head", head)
 	}
+	if c.Documents != nil {
+		st, err := store.Open(ctx, c.storeAddr())
+		if err != nil {
+			return fail(fmt.Errorf("server: documents: %w", err))
+		}
+		s.store = st
+		s.docRate = &rateLimiter{n: cmp.Or(c.Documents.RatePerMinute, 30), seen: map[string][]time.Time{}}
+	}
 	if c.TSA != nil {
 		if err := s.openTSA(s.base, opts.LookupEnv); err != nil {
 			return fail(fmt.Errorf("server: %w", err))
@@ -193,6 +205,11 @@ func (s *Server) routes() {
 	if s.tsa != nil {
 		mux.HandleFunc("POST /v1/tsa", s.handleTSA)
 	}
+	if s.store != nil {
+		mux.HandleFunc("GET /v/{id}", s.handleDocPage)
+		mux.HandleFunc("POST /v/{id}", s.limited(s.handleDocCompare, true))
+		mux.HandleFunc("GET /v/{id}/file", s.handleDocFile)
+	}
 	s.mux = mux
 }
 
@@ -205,6 +222,9 @@ func (s *Server) Close() error {
 		}
 		if s.tsa != nil {
 			s.tsa.key.Close()
+		}
+		if s.store != nil {
+			s.store.Close()
 		}
 		if s.cancel != nil {
 			s.cancel()
@@ -282,6 +302,9 @@ type reqState struct {
 	id       string
 	identity string
 	key      string
+	signer   string // the signing certificate's common name
+	level    string // the PAdES level of the signature made
+	document string // the document store's ID of the document signed
 	input    string // hex SHA-256 of the request body, once read
 	audit    string // hash of the audit entry written
 	code     string // error code sent
@@ -408,7 +431,7 @@ func (s *Server) limited(h http.HandlerFunc, page bool) http.HandlerFunc {
 		}
 		defer body.Close()
 		pool := s.sem
-		if strings.Contains(r.Pattern, "verify") {
+		if strings.Contains(r.Pattern, "verify") || strings.HasPrefix(r.Pattern, "POST /v/") {
 			pool = s.semVerify
 		}
 		select {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"segel/keystore"
 	"segel/pdf"
 	"segel/signer"
+	"segel/store"
 )
 
 // handleSign is POST /v1/sign: authenticate, authorise the key, read the
@@ -74,8 +76,16 @@ func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.m.signatures.WithLabelValues(entry.Key, OutcomeSigned).Inc()
+	docID := s.recordSigned(r.Context(), up.filename, entry.InputSHA256, entry.OutputSHA256,
+		store.Signature{Field: res.Field, Signer: st.signer, Level: cmp.Or(st.level, "B-B")}, out.Reader())
 
 	h := w.Header()
+	if docID != "" {
+		h.Set("X-Segel-Document-Id", docID)
+		if u := s.VerifyURL(docID); u != "" {
+			h.Set("X-Segel-Verify-URL", u)
+		}
+	}
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Content-Length", strconv.FormatInt(out.Size(), 10))
 	h.Set("Content-Disposition", `attachment; filename="`+signedName(up.filename)+`"`)
@@ -148,6 +158,9 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 		return nil, nil, s.keyError(slot.name, err)
 	}
 	defer slot.release(h)
+	if st != nil && len(h.key.Chain()) > 0 {
+		st.signer = h.key.Chain()[0].Subject.CommonName
+	}
 	entry.KeyVersion = keyVersion(h.key)
 	entry.Certificate = certFingerprint(h.key)
 	opts := signer.AllOptions{
