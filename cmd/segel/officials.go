@@ -224,7 +224,9 @@ func officialsDisable(c *cli.Context) error {
 
 // officialService connects official mode to Vault (VAULT_ADDR and the
 // service's own token or AppRole). Without a configured audit log it
-// writes segel-audit.log in the working directory.
+// writes segel-audit.log in the working directory; without a documents
+// section it records signed documents (and keeps their files) in the
+// queue's store.
 func officialService(c *cli.Context, cfg *server.Config, log *slog.Logger) (*official.Service, error) {
 	vcfg, err := vault.ConfigFromEnv()
 	if err != nil {
@@ -232,6 +234,11 @@ func officialService(c *cli.Context, cfg *server.Config, log *slog.Logger) (*off
 	}
 	if cfg.Audit.File == "" {
 		cfg.Audit.File = "segel-audit.log"
+	}
+	if cfg.Documents == nil {
+		// Officials' documents are recorded, files kept, in the same
+		// store as the queue: their pages at /v/{id} show the verdict.
+		cfg.Documents = &server.DocumentsConfig{Store: cmp.Or(strings.TrimSpace(os.Getenv("SEGEL_STORE")), defaultStore), KeepFiles: true}
 	}
 	q, err := openQueue(c.Context)
 	if err != nil {
