@@ -176,23 +176,23 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 		return &RedirectError{Reason: fmt.Sprintf("more than %d redirects", MaxRedirects)}
 	}
 	if prev := via[len(via)-1].URL; strings.EqualFold(prev.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
-		return &RedirectError{Reason: fmt.Sprintf("redirect from https to %s (%s) refused", req.URL.Scheme, redact(req.URL))}
+		return &RedirectError{Reason: fmt.Sprintf("redirect from https to %s (%s) refused", req.URL.Scheme, Redact(req.URL))}
 	}
 	if err := c.cfg.Guard.checkURL(req.URL); err != nil {
-		return fmt.Errorf("redirect to %s: %w", redact(req.URL), err)
+		return fmt.Errorf("redirect to %s: %w", Redact(req.URL), err)
 	}
 	// net/http has copied the headers it keeps by now: it drops
 	// Authorization on a redirect to another domain, and this refuses one
 	// that would carry it in clear text.
-	if req.Header.Get("Authorization") != "" && !privateChannel(req.URL) {
-		return &RedirectError{Reason: fmt.Sprintf("redirect with credentials to %s refused (credentials go only over https or to loopback)", redact(req.URL))}
+	if req.Header.Get("Authorization") != "" && !PrivateChannel(req.URL) {
+		return &RedirectError{Reason: fmt.Sprintf("redirect with credentials to %s refused (credentials go only over https or to loopback)", Redact(req.URL))}
 	}
 	return nil
 }
 
-// privateChannel reports whether credentials may be sent to u: over
+// PrivateChannel reports whether credentials may be sent to u: over
 // https, or over http to a loopback address written in the URL.
-func privateChannel(u *url.URL) bool {
+func PrivateChannel(u *url.URL) bool {
 	if strings.EqualFold(u.Scheme, "https") {
 		return true
 	}
@@ -371,7 +371,7 @@ func (c *Client) Do(ctx context.Context, r Request) (_ []byte, err error) {
 	if err := c.cfg.Guard.checkURL(u); err != nil {
 		return nil, err
 	}
-	if r.Authorization != "" && !privateChannel(u) {
+	if r.Authorization != "" && !PrivateChannel(u) {
 		return nil, &URLError{Reason: "credentials are sent only over https, or over http to a loopback address"}
 	}
 	limit := r.MaxSize
@@ -533,7 +533,9 @@ func mediaType(ct string) string {
 
 // redact returns u without credentials and with its query replaced by
 // "?…": errors and logs must not carry secrets a URL may hold.
-func redact(u *url.URL) string {
+// Redact is u as it may be shown in messages and logs: without user
+// information, and with "?…" for a query.
+func Redact(u *url.URL) string {
 	v := *u
 	v.User = nil
 	if v.RawQuery != "" || v.ForceQuery {
@@ -548,5 +550,5 @@ func redactRaw(raw string) string {
 	if err != nil {
 		return raw
 	}
-	return redact(u)
+	return Redact(u)
 }

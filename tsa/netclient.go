@@ -7,7 +7,6 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -50,7 +49,7 @@ func NewClient(rawURL string, cfg ClientConfig) (*Client, error) {
 		return nil, fmt.Errorf("tsa: the TSA URL cannot be read: %w", err)
 	}
 	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
-		return nil, fmt.Errorf("tsa: the TSA URL %q is not an http or https URL", redactURL(u))
+		return nil, fmt.Errorf("tsa: the TSA URL %q is not an http or https URL", pkinet.Redact(u))
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("%w: the TSA URL carries credentials; they come from the environment or a file", ErrCredentials)
@@ -58,8 +57,8 @@ func NewClient(rawURL string, cfg ClientConfig) (*Client, error) {
 	if err := cfg.Credentials.Validate(); err != nil {
 		return nil, err
 	}
-	if !cfg.Credentials.IsZero() && !privateChannel(u) {
-		return nil, fmt.Errorf("%w: credentials are sent only over https, or over http to a loopback address, not to %s", ErrCredentials, redactURL(u))
+	if !cfg.Credentials.IsZero() && !pkinet.PrivateChannel(u) {
+		return nil, fmt.Errorf("%w: credentials are sent only over https, or over http to a loopback address, not to %s", ErrCredentials, pkinet.Redact(u))
 	}
 	if cfg.Roots == nil {
 		return nil, fmt.Errorf("%w: no TSA trust anchors are configured", ErrUntrusted)
@@ -77,24 +76,3 @@ func NewClient(rawURL string, cfg ClientConfig) (*Client, error) {
 		Policy: cfg.Policy, MaxSkew: cfg.MaxSkew}, nil
 }
 
-// privateChannel reports whether credentials may be sent to u: https, or
-// http to a loopback address written in the URL.
-func privateChannel(u *url.URL) bool {
-	if strings.EqualFold(u.Scheme, "https") {
-		return true
-	}
-	h := u.Hostname()
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.Unmap().IsLoopback()
-}
-
-// redactURL is u without user information or query.
-func redactURL(u *url.URL) string {
-	v := *u
-	v.User = nil
-	v.RawQuery, v.ForceQuery, v.Fragment = "", false, ""
-	return v.String()
-}
