@@ -28,40 +28,14 @@ var (
 	ErrNoRequest = errors.New("official: no such signing request")
 )
 
-// Step is one official's signature in a request.
-type Step struct {
-	Username string `json:"username"`
-	// Field is the signature field the official signs ("" for a new
-	// invisible signature).
-	Field string `json:"field,omitempty"`
-	// Signed is when the official signed (zero while waiting), SHA256
-	// the document they signed.
-	Signed time.Time `json:"signed,omitzero"`
-	SHA256 string    `json:"output_sha256,omitempty"`
-}
+// Step is one official's signature in a request: the username, the
+// field ("" for a new invisible signature), when they signed and the
+// SHA-256 of what they signed.
+type Step = store.Step
 
-// QueueRequest is a document waiting for several officials' signatures.
-type QueueRequest struct {
-	ID      string    `json:"id"`
-	Title   string    `json:"title"`
-	Created time.Time `json:"created"`
-	Steps   []Step    `json:"steps"`
-	// Next is the index of the step that waits; len(Steps) when complete.
-	Next int `json:"next"`
-	// Webhook, when set, is POSTed a JSON notice after every signature.
-	Webhook string `json:"webhook,omitempty"`
-}
-
-// Done reports whether every official signed.
-func (r *QueueRequest) Done() bool { return r.Next >= len(r.Steps) }
-
-// WaitsFor returns the username whose signature the request waits for.
-func (r *QueueRequest) WaitsFor() string {
-	if r.Done() {
-		return ""
-	}
-	return r.Steps[r.Next].Username
-}
+// QueueRequest is a document waiting for several officials' signatures,
+// as the document store keeps it.
+type QueueRequest = store.Request
 
 // Queue keeps signing requests in the document store.
 type Queue struct {
@@ -82,25 +56,17 @@ func (q *Queue) Create(ctx context.Context, title string, doc []byte, steps []St
 	if len(steps) == 0 {
 		return nil, errors.New("official: a signing request needs at least one official")
 	}
-	sr := &store.Request{ID: store.NewID(), Title: title, Created: time.Now().UTC(), Webhook: webhook}
+	r := &QueueRequest{ID: store.NewID(), Title: title, Created: time.Now().UTC(), Webhook: webhook}
 	for _, s := range steps {
 		if !ValidUsername(s.Username) {
 			return nil, fmt.Errorf("official: %q is not a valid username", s.Username)
 		}
-		sr.Steps = append(sr.Steps, store.Step{Username: s.Username, Field: s.Field})
+		r.Steps = append(r.Steps, Step{Username: s.Username, Field: s.Field})
 	}
-	if err := q.st.CreateRequest(ctx, sr, doc); err != nil {
+	if err := q.st.CreateRequest(ctx, r, doc); err != nil {
 		return nil, fmt.Errorf("official: queue: %w", err)
 	}
-	return fromStore(sr), nil
-}
-
-func fromStore(sr *store.Request) *QueueRequest {
-	r := &QueueRequest{ID: sr.ID, Title: sr.Title, Created: sr.Created, Next: sr.Next, Webhook: sr.Webhook}
-	for _, s := range sr.Steps {
-		r.Steps = append(r.Steps, Step{Username: s.Username, Field: s.Field, Signed: s.Signed, SHA256: s.OutputSHA256})
-	}
-	return r
+	return r, nil
 }
 
 func (q *Queue) wrap(err error) error {
@@ -118,11 +84,11 @@ func (q *Queue) Get(ctx context.Context, id string) (*QueueRequest, error) {
 	if !store.ValidID(id) {
 		return nil, ErrNoRequest
 	}
-	sr, err := q.st.Request(ctx, id)
+	r, err := q.st.Request(ctx, id)
 	if err != nil {
 		return nil, q.wrap(err)
 	}
-	return fromStore(sr), nil
+	return r, nil
 }
 
 // Document returns the current version of request r's document: the
@@ -141,11 +107,7 @@ func (q *Queue) Waiting(ctx context.Context, username string) ([]*QueueRequest, 
 	if err != nil {
 		return nil, q.wrap(err)
 	}
-	out := make([]*QueueRequest, len(list))
-	for i, sr := range list {
-		out[i] = fromStore(sr)
-	}
-	return out, nil
+	return list, nil
 }
 
 // Advance records that username signed request id, producing signed,
@@ -156,11 +118,10 @@ func (q *Queue) Advance(ctx context.Context, id, username string, signed []byte)
 	if !store.ValidID(id) {
 		return nil, ErrNoRequest, nil
 	}
-	sr, err := q.st.Advance(ctx, id, username, signed, time.Now().UTC())
+	r, err := q.st.Advance(ctx, id, username, signed, time.Now().UTC())
 	if err != nil {
 		return nil, q.wrap(err), nil
 	}
-	r := fromStore(sr)
 	return r, nil, q.notify(ctx, r, username)
 }
 
@@ -180,7 +141,7 @@ func (q *Queue) notify(ctx context.Context, r *QueueRequest, by string) error {
 	if r.Webhook == "" || q.Net == nil {
 		return nil
 	}
-	n := Notice{Event: "signed", RequestID: r.ID, Title: r.Title, SignedBy: by, Next: r.WaitsFor(), SHA256: r.Steps[r.Next-1].SHA256}
+	n := Notice{Event: "signed", RequestID: r.ID, Title: r.Title, SignedBy: by, Next: r.WaitsFor(), SHA256: r.Steps[r.Next-1].OutputSHA256}
 	if r.Done() {
 		n.Event = "completed"
 	}

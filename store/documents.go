@@ -95,22 +95,9 @@ func (s *db) DocumentFile(ctx context.Context, id string) ([]byte, error) {
 }
 
 func (s *db) DocumentsByHash(ctx context.Context, sum string) ([]*Document, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM documents WHERE input_sha256 = ? OR output_sha256 = ?
-		UNION SELECT doc_id FROM signatures WHERE output_sha256 = ?`), sum, sum, sum)
+	ids, err := s.ids(ctx, `SELECT id FROM documents WHERE input_sha256 = ? OR output_sha256 = ?
+		UNION SELECT doc_id FROM signatures WHERE output_sha256 = ?`, sum, sum, sum)
 	if err != nil {
-		return nil, s.wrap("documents by hash", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, s.wrap("documents by hash", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, s.wrap("documents by hash", err)
 	}
 	var out []*Document
@@ -122,4 +109,22 @@ func (s *db) DocumentsByHash(ctx context.Context, sum string) ([]*Document, erro
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// ids runs a query of one text column and returns its values.
+func (s *db) ids(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

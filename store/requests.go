@@ -72,22 +72,9 @@ func (s *db) RequestDocument(ctx context.Context, id string) ([]byte, error) {
 }
 
 func (s *db) Waiting(ctx context.Context, username string) ([]*Request, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT r.id FROM requests r JOIN request_steps st ON st.request_id = r.id AND st.seq = r.next
-		WHERE st.username = ? ORDER BY r.created, r.id`), username)
+	ids, err := s.ids(ctx, `SELECT r.id FROM requests r JOIN request_steps st ON st.request_id = r.id AND st.seq = r.next
+		WHERE st.username = ? ORDER BY r.created, r.id`, username)
 	if err != nil {
-		return nil, s.wrap("waiting", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, s.wrap("waiting", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, s.wrap("waiting", err)
 	}
 	var out []*Request
