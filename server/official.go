@@ -405,23 +405,33 @@ func officialRefusal(err error) (int, string, string) {
 
 func (s *Server) officialState() *officialState { return s.official }
 
+// queueForm reads a small form of the queue's pages and checks its CSRF
+// token and that the queue is on; otherwise it answers and returns false.
+func (s *Server) queueForm(w http.ResponseWriter, r *http.Request) (owner string, st *officialState, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.officialRender(w, r, http.StatusBadRequest, pageErr("Formulir tidak terbaca.", "The form could not be read."))
+		return "", nil, false
+	}
+	owner, ok = checkCSRF(r)
+	if !ok {
+		s.officialRender(w, r, http.StatusForbidden, csrfRefused)
+		return "", nil, false
+	}
+	st = s.officialState()
+	if st.svc.Queue == nil {
+		s.officialRender(w, r, http.StatusNotFound, pageErr("Antrean tidak diaktifkan.", "The queue is not enabled."))
+		return "", nil, false
+	}
+	return owner, st, true
+}
+
 // handleOfficialWaiting shows the requests waiting for an official once
 // their password is accepted (no token is issued: see
 // official.Service.CheckPassword).
 func (s *Server) handleOfficialWaiting(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.officialRender(w, r, http.StatusBadRequest, pageErr("Formulir tidak terbaca.", "The form could not be read."))
-		return
-	}
-	owner, ok := checkCSRF(r)
+	owner, st, ok := s.queueForm(w, r)
 	if !ok {
-		s.officialRender(w, r, http.StatusForbidden, csrfRefused)
-		return
-	}
-	st := s.officialState()
-	if st.svc.Queue == nil {
-		s.officialRender(w, r, http.StatusNotFound, pageErr("Antrean tidak diaktifkan.", "The queue is not enabled."))
 		return
 	}
 	user := r.PostFormValue("username")
@@ -441,19 +451,8 @@ func (s *Server) handleOfficialWaiting(w http.ResponseWriter, r *http.Request) {
 // handleOfficialQueueOpen takes a waiting request's current document
 // into this browser's pending documents, for the confirm step.
 func (s *Server) handleOfficialQueueOpen(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.officialRender(w, r, http.StatusBadRequest, pageErr("Formulir tidak terbaca.", "The form could not be read."))
-		return
-	}
-	owner, ok := checkCSRF(r)
+	owner, st, ok := s.queueForm(w, r)
 	if !ok {
-		s.officialRender(w, r, http.StatusForbidden, csrfRefused)
-		return
-	}
-	st := s.officialState()
-	if st.svc.Queue == nil {
-		s.officialRender(w, r, http.StatusNotFound, pageErr("Antrean tidak diaktifkan.", "The queue is not enabled."))
 		return
 	}
 	qr, err := st.svc.Queue.Get(r.Context(), r.PostFormValue("request"))

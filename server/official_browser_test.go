@@ -17,8 +17,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"segel/internal/judge"
-	"segel/keystore/vault"
-	"segel/keystore/vault/vaulttest"
 	"segel/official"
 	"segel/verify"
 )
@@ -32,32 +30,8 @@ import (
 // each signing with that official's Vault entity.
 func TestOfficialPageBrowser(t *testing.T) {
 	requireChromium(t)
-	vs := vaulttest.Start(t)
-	for _, n := range []string{"segel-official-service", "segel-officials-admin"} {
-		vs.Write("sys/policies/acl/"+n, map[string]any{"policy": string(vaulttest.RepoFile(t, "deploy/vault/"+n+".hcl"))})
-	}
+	vs, svc, _, kab, prov := officialFixture(t, "chromium")
 	ctx := context.Background()
-	admin, err := official.NewAdmin(ctx, vault.Config{Address: vs.Addr, Token: vs.Token(0, 0, "segel-officials-admin")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	const pw = "kata-sandi-yang-panjang"
-	enrol := func(user, name, instansi, key string) *official.Enrolled {
-		e, err := admin.Add(ctx, official.Enrolment{Profile: official.Profile{Username: user, Name: name, NIP: user, Jabatan: "Kepala", Instansi: instansi, Key: key}, Password: pw})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	kab := enrol("198001012005011001", "Bupati Tuban", "Pemerintah Kabupaten Tuban", "transit/chromium-kab")
-	prov := enrol("197502022000032002", "Gubernur Jawa Timur", "Pemerintah Provinsi Jawa Timur", "transit/chromium-prov")
-
-	svc, err := official.NewService(ctx, vault.Config{Address: vs.Addr, Token: vs.Token(0, 0, "segel-official-service")}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
 	dir := t.TempDir()
 	auditFile := filepath.Join(dir, "audit.log")
 	srv, err := New(ctx, &Config{Audit: AuditConfig{File: auditFile}}, Options{Official: svc})
@@ -102,7 +76,7 @@ func TestOfficialPageBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/official/sign"]`)),
 			chromedp.Click(chromedp.CSS(`input[name=field][value="`+field+`"]`)),
 			chromedp.SendKeys(chromedp.CSS(`form[action="/official/sign"] input[name=username]`), e.Profile.Username),
-			chromedp.SendKeys(chromedp.CSS(`form[action="/official/sign"] input[name=password]`), pw),
+			chromedp.SendKeys(chromedp.CSS(`form[action="/official/sign"] input[name=password]`), officialPassword),
 			chromedp.SendKeys(chromedp.CSS(`form[action="/official/sign"] input[name=totp]`), code),
 			chromedp.Click(chromedp.CSS(`form[action="/official/sign"] button[type=submit]`)),
 		); err != nil {

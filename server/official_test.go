@@ -126,11 +126,16 @@ func newBrowser(t *testing.T, base string) *browser {
 	return &browser{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
 }
 
-// TestOfficialPage: two officials sign one agreement through the signing
-// page, the Kabupaten first, then the Provinsi, each with their own Vault
-// login and TOTP code; refusals are audited and sign nothing.
-func TestOfficialPage(t *testing.T) {
-	vs := vaulttest.Start(t)
+// officialPassword is every test official's password.
+const officialPassword = "kata-sandi-yang-panjang"
+
+// officialFixture starts Vault with the official-mode policies, enrols
+// the Bupati and the Gubernur (keys transit/PREFIX-kab and -prov) and
+// returns the service and the key officer's admin, closed when the test
+// ends.
+func officialFixture(t *testing.T, prefix string) (vs *vaulttest.Server, svc *official.Service, admin *official.Admin, kab, prov *official.Enrolled) {
+	t.Helper()
+	vs = vaulttest.Start(t)
 	for _, n := range []string{"segel-official-service", "segel-officials-admin"} {
 		vs.Write("sys/policies/acl/"+n, map[string]any{"policy": string(vaulttest.RepoFile(t, "deploy/vault/"+n+".hcl"))})
 	}
@@ -139,23 +144,30 @@ func TestOfficialPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
-	const pw = "kata-sandi-yang-panjang"
+	t.Cleanup(func() { admin.Close() })
 	enrol := func(user, name, instansi, key string) *official.Enrolled {
-		e, err := admin.Add(ctx, official.Enrolment{Profile: official.Profile{Username: user, Name: name, NIP: user, Jabatan: "Kepala", Instansi: instansi, Key: key}, Password: pw})
+		e, err := admin.Add(ctx, official.Enrolment{Profile: official.Profile{Username: user, Name: name, NIP: user, Jabatan: "Kepala", Instansi: instansi, Key: key}, Password: officialPassword})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return e
 	}
-	kab := enrol("198001012005011001", "Bupati Tuban", "Pemerintah Kabupaten Tuban", "transit/page-kab")
-	prov := enrol("197502022000032002", "Gubernur Jawa Timur", "Pemerintah Provinsi Jawa Timur", "transit/page-prov")
-
-	svc, err := official.NewService(ctx, vault.Config{Address: vs.Addr, Token: vs.Token(0, 0, "segel-official-service")}, nil, nil)
+	kab = enrol("198001012005011001", "Bupati Tuban", "Pemerintah Kabupaten Tuban", "transit/"+prefix+"-kab")
+	prov = enrol("197502022000032002", "Gubernur Jawa Timur", "Pemerintah Provinsi Jawa Timur", "transit/"+prefix+"-prov")
+	svc, err = official.NewService(ctx, vault.Config{Address: vs.Addr, Token: vs.Token(0, 0, "segel-official-service")}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer svc.Close()
+	t.Cleanup(func() { svc.Close() })
+	return vs, svc, admin, kab, prov
+}
+
+// TestOfficialPage: two officials sign one agreement through the signing
+// page, the Kabupaten first, then the Provinsi, each with their own Vault
+// login and TOTP code; refusals are audited and sign nothing.
+func TestOfficialPage(t *testing.T) {
+	vs, svc, admin, kab, prov := officialFixture(t, "page")
+	ctx := context.Background()
 	dir := t.TempDir()
 	auditFile := filepath.Join(dir, "audit.log")
 	cfg := &Config{Audit: AuditConfig{File: auditFile}, Trust: map[string][]string{"bsre": {vs.RootFile}}}
@@ -204,7 +216,7 @@ func TestOfficialPage(t *testing.T) {
 			t.Errorf("another browser viewed the document: %d", c)
 		}
 		resp, out := b.sign(url.Values{"csrf": {csrf}, "doc": {id}, "field": {field}, "username": {e.Profile.Username},
-			"password": {pw}, "totp": {fresh(e)}})
+			"password": {officialPassword}, "totp": {fresh(e)}})
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("sign as %s: %s\n%s", e.Profile.Name, resp.Status, out)
 		}
@@ -266,7 +278,7 @@ func TestOfficialPage(t *testing.T) {
 		t.Helper()
 		b := newBrowser(t, hs.URL)
 		csrf := b.csrf()
-		resp, page := b.post("/official/waiting", url.Values{"csrf": {csrf}, "username": {e.Profile.Username}, "password": {pw}})
+		resp, page := b.post("/official/waiting", url.Values{"csrf": {csrf}, "username": {e.Profile.Username}, "password": {officialPassword}})
 		listed := strings.Contains(string(page), `value="`+qr.ID+`"`)
 		if resp.StatusCode != 200 || listed != wantListed {
 			t.Fatalf("waiting list of %s: %s listed=%v\n%s", e.Profile.Name, resp.Status, listed, page)
@@ -280,7 +292,7 @@ func TestOfficialPage(t *testing.T) {
 			t.Fatalf("open: %s\n%s", resp.Status, page)
 		}
 		resp, out := b.sign(url.Values{"csrf": {csrf}, "doc": {string(m[1])}, "field": {"ignored"}, "username": {e.Profile.Username},
-			"password": {pw}, "totp": {fresh(e)}})
+			"password": {officialPassword}, "totp": {fresh(e)}})
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("queue sign as %s: %s\n%s", e.Profile.Name, resp.Status, out)
 		}
@@ -312,14 +324,14 @@ func TestOfficialPage(t *testing.T) {
 	pksPath := filepath.Join("..", "testdata", "pks.pdf")
 	v1Out := filepath.Join(dir, "v1.pdf")
 	hdrs, err := judge.Command(t, "curl", "-sS", "-D", "-", "-o", v1Out, "-F", "file=@"+pksPath+";type=application/pdf",
-		"-F", "nik="+kab.Profile.Username, "-F", "passphrase="+pw, "-F", "totp="+next(kab), "-F", "tampilan=invisible",
+		"-F", "nik="+kab.Profile.Username, "-F", "passphrase="+officialPassword, "-F", "totp="+next(kab), "-F", "tampilan=invisible",
 		"-F", "reason=Menyetujui", "-F", "location=Tuban", hs.URL+"/api/sign/pdf")
 	if err != nil || !strings.Contains(hdrs, " 200") || !strings.Contains(strings.ToLower(hdrs), "id_dokumen:") {
 		b, _ := os.ReadFile(v1Out)
 		t.Fatalf("BSrE v1: %v\n%s\n%s", err, hdrs, b)
 	}
 	v1, _ := os.ReadFile(v1Out)
-	body, _ := json.Marshal(map[string]any{"nik": prov.Profile.Username, "passphrase": pw, "totp": next(prov),
+	body, _ := json.Marshal(map[string]any{"nik": prov.Profile.Username, "passphrase": officialPassword, "totp": next(prov),
 		"file": []string{base64.StdEncoding.EncodeToString(v1)}, "signatureProperties": []map[string]any{{"tampilan": "visible", "field": "SigProvinsi", "reason": "Menyetujui"}}})
 	reqFile := filepath.Join(dir, "v2.json")
 	os.WriteFile(reqFile, body, 0o600)
@@ -370,15 +382,15 @@ func TestOfficialPage(t *testing.T) {
 	form := func(user, password, code string) url.Values {
 		return url.Values{"csrf": {csrf}, "doc": {id}, "field": {"SigKabupaten"}, "username": {user}, "password": {password}, "totp": {code}}
 	}
-	noCSRF := form(kab.Profile.Username, pw, totpNow(t, kab.OTPURL))
+	noCSRF := form(kab.Profile.Username, officialPassword, totpNow(t, kab.OTPURL))
 	noCSRF.Set("csrf", strings.Repeat("0", 64))
 	refuse("forged form", 403, noCSRF)
 	refuse("wrong password", 401, form(kab.Profile.Username, "salah-salah-salah", totpNow(t, kab.OTPURL)))
-	refuse("wrong TOTP", 401, form(kab.Profile.Username, pw, "000000"))
+	refuse("wrong TOTP", 401, form(kab.Profile.Username, officialPassword, "000000"))
 	if err := admin.Disable(ctx, prov.Profile.Username); err != nil {
 		t.Fatal(err)
 	}
-	refuse("disabled", 403, form(prov.Profile.Username, pw, totpNow(t, prov.OTPURL)))
+	refuse("disabled", 403, form(prov.Profile.Username, officialPassword, totpNow(t, prov.OTPURL)))
 
 	// The audit log: intact, both signings with the officials' entity IDs
 	// and token accessors, the refusals recorded.
