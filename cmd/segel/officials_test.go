@@ -68,6 +68,30 @@ func TestOfficialsCommands(t *testing.T) {
 	}
 }
 
+// TestServeOfficialMode: segel serve --mode official starts from VAULT_ADDR
+// and the service's token alone, without a config file, with its audit
+// log and document store in the working directory; without Vault it
+// stops with a hint.
+func TestServeOfficialMode(t *testing.T) {
+	vs := vaulttest.Start(t)
+	vs.Write("sys/policies/acl/segel-official-service", map[string]any{"policy": string(vaulttest.RepoFile(t, "deploy/vault/segel-official-service.hcl"))})
+	vaultEnv(t, vs.Addr, vs.Token(0, 0, "segel-official-service"))
+	t.Setenv("SEGEL_STORE", "")
+	t.Chdir(t.TempDir())
+	r := mustSegel(t, "serve", "--mode", "official", "--listen", "127.0.0.1:0", "--check")
+	if !strings.Contains(r.stderr, "the configuration is valid") {
+		t.Fatalf("serve --check: %s", r.stderr)
+	}
+	if _, err := os.Stat("segel.db"); err != nil {
+		t.Fatalf("no document store in the working directory: %v", err)
+	}
+	vaultEnv(t, "", "")
+	r = segel(t, "serve", "--mode", "official", "--listen", "127.0.0.1:0", "--check")
+	if r.code == 0 || !strings.Contains(r.stderr, "VAULT_ADDR") {
+		t.Fatalf("without Vault: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // writeTerminalQR turns terminalQR's half-block text back into a PNG, 4
 // pixels per module.
 func writeTerminalQR(t *testing.T, text, path string) {
