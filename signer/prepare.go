@@ -47,7 +47,8 @@ func Prepare(ctx context.Context, in io.ReaderAt, size int64, out Output, opts O
 		return nil, err
 	}
 	cmsOpts := cms.SignOptions{Signer: opts.Signer, Chain: opts.Chain, Hash: opts.Hash, PSS: opts.PSS}
-	maxSize, err := cms.MaxSize(cmsOpts)
+	extra := cms.Extra{RevocationInfo: opts.revocation, UnsignedReserve: opts.timestampReserve}
+	maxSize, err := cms.MaxSizeExtra(cmsOpts, extra)
 	if err != nil {
 		return nil, fmt.Errorf("signer: %w", err)
 	}
@@ -82,7 +83,12 @@ func Prepare(ctx context.Context, in io.ReaderAt, size int64, out Output, opts O
 	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("signer: write update: %w", err)
 	}
-	cp, err := cms.PrepareDetached(digest, cmsOpts)
+	var cp *cms.Prepared
+	if extra.RevocationInfo != nil || extra.UnsignedReserve > 0 {
+		cp, err = cms.PrepareDetachedExtra(digest, cmsOpts, extra)
+	} else {
+		cp, err = cms.PrepareDetached(digest, cmsOpts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("signer: %w", err)
 	}
@@ -92,7 +98,7 @@ func Prepare(ctx context.Context, in io.ReaderAt, size int64, out Output, opts O
 		contentAt: size + int64(gapStart) + 1,
 		reserved:  reserved,
 		res: Result{Field: p.fieldName, ByteRange: br, Digest: digest, Reserved: reserved,
-			Size: size + int64(len(upd))},
+			Size: size + int64(len(upd)), Level: "B-B"},
 	}, nil
 }
 
@@ -118,6 +124,40 @@ func (p *Prepared) Finish(sig []byte) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signer: %w", err)
 	}
+	return p.write(der, "B-B")
+}
+
+// Accept verifies sig, the signature value over [Prepared.Digest], and
+// returns the value as it will be embedded: what a signature time-stamp
+// covers. [Prepared.Complete] then writes the signature with the token.
+// It is the alternative to Finish for PAdES B-T.
+func (p *Prepared) Accept(sig []byte) ([]byte, error) {
+	if p.done {
+		return nil, fmt.Errorf("signer: %w: the signature is written already", ErrBadOptions)
+	}
+	v, err := p.cms.Accept(sig)
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	return v, nil
+}
+
+// Complete writes the signature accepted by [Prepared.Accept] with token,
+// an RFC 3161 time-stamp token over the signature value, as its
+// signature-time-stamp unsigned attribute (PAdES B-T).
+func (p *Prepared) Complete(token []byte) (*Result, error) {
+	if p.done {
+		return nil, fmt.Errorf("signer: %w: the signature is written already", ErrBadOptions)
+	}
+	der, err := p.cms.Complete(cms.SignatureTimeStamp(token))
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	return p.write(der, "B-T")
+}
+
+// write puts the CMS der into the placeholder.
+func (p *Prepared) write(der []byte, level string) (*Result, error) {
 	if len(der) > p.reserved {
 		return nil, fmt.Errorf("signer: internal error: CMS of %d bytes exceeds the %d reserved", len(der), p.reserved)
 	}
@@ -135,5 +175,6 @@ func (p *Prepared) Finish(sig []byte) (*Result, error) {
 	p.done = true
 	res := p.res
 	res.CMSSize = len(der)
+	res.Level = level
 	return &res, nil
 }

@@ -39,6 +39,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"segel/internal/cms"
 )
 
 // Options describe one signature.
@@ -70,6 +72,11 @@ type Options struct {
 	// a non-empty rectangle. The default draws the signer's name and the
 	// time.
 	NoAppearance bool
+
+	// Set by SignAll: the room kept for a signature time-stamp token
+	// (bytes; 0 for none) and revocation data signed with the signature.
+	timestampReserve int
+	revocation       *cms.RevocationInfo
 }
 
 // Result describes a signature that was written.
@@ -85,6 +92,9 @@ type Result struct {
 	CMSSize, Reserved int
 	// Size is the size of the output file.
 	Size int64
+	// Level is the PAdES baseline level the signature has as written:
+	// "B-B", or "B-T" with a signature time-stamp.
+	Level string
 }
 
 // Output is where the signed file is written: sequentially, then patched

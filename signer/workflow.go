@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"segel/internal/cms"
 	"segel/keystore"
 )
 
@@ -22,6 +23,13 @@ var (
 	// ErrSkipped means a document was not signed because the run stopped
 	// at another document's failure.
 	ErrSkipped = errors.New("not signed: the run stopped at another document's failure")
+	// ErrTimestamp means a signature time-stamp could not be obtained or
+	// did not pass its checks (the time-stamping authority's error is
+	// wrapped: test with errors.Is for the tsa sentinels).
+	ErrTimestamp = errors.New("the signature time-stamp failed")
+	// ErrRevocation means the revocation data to sign with the signature
+	// could not be obtained.
+	ErrRevocation = errors.New("the revocation data could not be obtained")
 )
 
 // Document is one PDF for [SignAll]: where it is read from and where its
@@ -81,13 +89,9 @@ type Call struct {
 }
 
 // Timestamper obtains RFC 3161 time-stamp tokens over signature values,
-// for PAdES B-T signatures.
-//
-// # Experimental
-//
-// This is where issue 14 plugs in signature timestamps: between the key's
-// signatures and [Prepared.Finish]. Until then SignAll refuses options
-// that set one, rather than write B-B signatures where B-T was asked for.
+// for PAdES B-T signatures. An implementation checks every token (imprint,
+// nonce, the TSA's signature, chain and time-stamping usage) before it
+// returns it; *tsa.Client through [TSA] is one.
 type Timestamper interface {
 	// Timestamp returns one token for each signature value, in order,
 	// over the value hashed with h.
@@ -95,13 +99,10 @@ type Timestamper interface {
 }
 
 // RevocationSource provides revocation data (OCSP responses, CRLs) for a
-// certificate chain, for PAdES B-LT signatures.
-//
-// # Experimental
-//
-// This is where issue 14 plugs in validation data: after each document's
-// signature, as a /DSS update. Until then SignAll refuses options that
-// set one.
+// certificate chain. [SignAll] signs it with the signature, in Adobe's
+// adbe-revocationInfoArchival attribute: the evidence stays inside the
+// signature, which a certification with no changes allowed (DocMDP P=1)
+// needs, since any later /DSS update would be a change.
 type RevocationSource interface {
 	// Revocation returns DER OCSP responses and CRLs that cover chain.
 	Revocation(ctx context.Context, chain []*x509.Certificate) (ocsps, crls [][]byte, err error)
@@ -124,11 +125,15 @@ type AllOptions struct {
 	// at most keystore.MaxBatch. 1 asks for one call per document.
 	BatchSize int
 
-	// Timestamper, when set, would add a signature timestamp to every
-	// signature (PAdES B-T). Experimental: see [Timestamper].
+	// Timestamper, when set, adds a signature time-stamp to every
+	// signature (PAdES B-T). The placeholder is sized from one probe token
+	// per run; then each signature gets exactly one token. A token that
+	// cannot be obtained or checked fails its documents: nothing is
+	// written for them.
 	Timestamper Timestamper
-	// Revocation, when set, would add the chain's revocation data to
-	// every document (PAdES B-LT). Experimental: see [RevocationSource].
+	// Revocation, when set, puts the chain's revocation data, fetched once
+	// per run before the key signs, into every signature's signed
+	// attributes (adbe-revocationInfoArchival).
 	Revocation RevocationSource
 
 	// BeforeCall and AfterCall, when set, are called before and after
@@ -165,6 +170,9 @@ func SignAll(ctx context.Context, key keystore.Key, docs []Document, opts AllOpt
 	if err := keystore.CheckSigningCertificate(o.Chain[0], o.Time); err != nil {
 		return nil, err
 	}
+	if err := opts.evidence(ctx, &o); err != nil {
+		return nil, err
+	}
 	r := &run{ctx: ctx, opts: o, all: &opts, results: make([]DocResult, len(docs))}
 	if bs, ok := o.Signer.(keystore.BatchSigner); ok && batch > 1 && len(docs) > 1 {
 		r.batch = bs
@@ -193,10 +201,6 @@ func (a *AllOptions) plan(key keystore.Key) (Options, int, error) {
 		return o, 0, fmt.Errorf("signer: %w: the signer and the chain come from the key", ErrBadOptions)
 	case a.BatchSize < 0 || a.BatchSize > keystore.MaxBatch:
 		return o, 0, fmt.Errorf("signer: %w: batch size %d (1 to %d)", ErrBadOptions, a.BatchSize, keystore.MaxBatch)
-	case a.Timestamper != nil:
-		return o, 0, fmt.Errorf("signer: %w: signature timestamps are not implemented yet", ErrBadOptions)
-	case a.Revocation != nil:
-		return o, 0, fmt.Errorf("signer: %w: revocation data is not implemented yet", ErrBadOptions)
 	}
 	o.Signer, o.Chain = key.Signer(), key.Chain()
 	if err := o.check(); err != nil {
@@ -270,8 +274,25 @@ func (r *run) signGroup(start int, docs []Document) {
 		closeRest(0)
 		return
 	}
+	var tokens [][]byte
+	if r.all.Timestamper != nil {
+		if tokens, err = r.timestamps(ps, sigs); err != nil {
+			for _, p := range ps {
+				r.results[p.i].Err = err
+			}
+			r.stopped = true
+			closeRest(0)
+			return
+		}
+	}
 	for j, p := range ps {
-		res, err := p.p.Finish(sigs[j])
+		var res *Result
+		var err error
+		if tokens != nil {
+			res, err = p.p.Complete(tokens[j])
+		} else {
+			res, err = p.p.Finish(sigs[j])
+		}
 		if err == nil {
 			err = p.doc.Close(res)
 		} else {
@@ -285,6 +306,57 @@ func (r *run) signGroup(start int, docs []Document) {
 		r.results[p.i].Result = res
 		r.done++
 	}
+}
+
+// evidence fetches, before anything is opened, the revocation data to sign
+// with every signature, and sizes the room for signature time-stamps with
+// one probe token.
+func (a *AllOptions) evidence(ctx context.Context, o *Options) error {
+	if a.Revocation != nil {
+		ocsps, crls, err := a.Revocation.Revocation(ctx, o.Chain)
+		if err != nil {
+			return fmt.Errorf("signer: %w: %w", ErrRevocation, err)
+		}
+		if len(ocsps)+len(crls) > 0 {
+			o.revocation = &cms.RevocationInfo{OCSPs: ocsps, CRLs: crls}
+		}
+	}
+	if a.Timestamper != nil {
+		probe := make([]byte, 512) // any value: the token's size does not depend on it
+		tok, err := a.Timestamper.Timestamp(ctx, [][]byte{probe}, o.Hash)
+		if err != nil {
+			return fmt.Errorf("signer: %w: %w", ErrTimestamp, err)
+		}
+		if len(tok) != 1 || len(tok[0]) == 0 {
+			return fmt.Errorf("signer: %w: the time-stamping authority gave no token", ErrTimestamp)
+		}
+		// Serial numbers, nonces and fractions of seconds vary in length
+		// from token to token.
+		o.timestampReserve = len(tok[0]) + 256
+	}
+	return nil
+}
+
+// timestamps accepts the signature values of ps and has each one
+// time-stamped. Its errors wrap ErrTimestamp (or the signature's own
+// error when a value does not verify).
+func (r *run) timestamps(ps []pending, sigs [][]byte) ([][]byte, error) {
+	values := make([][]byte, len(ps))
+	for j, p := range ps {
+		v, err := p.p.Accept(sigs[j])
+		if err != nil {
+			return nil, err
+		}
+		values[j] = v
+	}
+	tokens, err := r.all.Timestamper.Timestamp(r.ctx, values, r.opts.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w: %w", ErrTimestamp, err)
+	}
+	if len(tokens) != len(values) {
+		return nil, fmt.Errorf("signer: %w: %d tokens for %d signatures", ErrTimestamp, len(tokens), len(values))
+	}
+	return tokens, nil
 }
 
 // sign has the digests of ps signed with one backend call. Its errors

@@ -220,12 +220,16 @@ func TestSignAllRefuses(t *testing.T) {
 	for name, o := range map[string]signer.AllOptions{
 		"signer set":  {Options: signer.Options{Signer: key.Signer()}},
 		"batch":       {BatchSize: keystore.MaxBatch + 1},
-		"timestamper": {Timestamper: noTSA{}},
 		"certify":     {Options: signer.Options{Certify: 4}},
 	} {
 		if _, err := signer.SignAll(context.Background(), key, ds, o); !errors.Is(err, signer.ErrBadOptions) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	// A time-stamping authority that cannot be reached fails the run
+	// before any document is opened or the key signs.
+	if _, err := signer.SignAll(context.Background(), key, ds, signer.AllOptions{Timestamper: noTSA{}}); !errors.Is(err, signer.ErrTimestamp) {
+		t.Errorf("unreachable TSA: %v", err)
 	}
 	if ts[0].opened != 0 {
 		t.Error("a document was opened")

@@ -150,3 +150,22 @@ func failName(b asn1.BitString) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// Timestamp returns one checked token for each signature value, over the
+// value hashed with h (the signature's digest algorithm), one request
+// each: it makes a Client the signer.Timestamper of PAdES B-T signatures.
+func (c *Client) Timestamp(ctx context.Context, values [][]byte, h crypto.Hash) ([][]byte, error) {
+	cc := *c
+	cc.Hash = h
+	out := make([][]byte, len(values))
+	for i, v := range values {
+		d := h.New()
+		d.Write(v)
+		tok, _, err := cc.Stamp(ctx, d.Sum(nil))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = tok
+	}
+	return out, nil
+}
