@@ -218,9 +218,9 @@ func TestSignAllRefuses(t *testing.T) {
 	}
 	_, key = memKey(t, memkey.Options{Leaf: devca.LeafRequest{CommonName: "Sah"}})
 	for name, o := range map[string]signer.AllOptions{
-		"signer set":  {Options: signer.Options{Signer: key.Signer()}},
-		"batch":       {BatchSize: keystore.MaxBatch + 1},
-		"certify":     {Options: signer.Options{Certify: 4}},
+		"signer set": {Options: signer.Options{Signer: key.Signer()}},
+		"batch":      {BatchSize: keystore.MaxBatch + 1},
+		"certify":    {Options: signer.Options{Certify: 4}},
 	} {
 		if _, err := signer.SignAll(context.Background(), key, ds, o); !errors.Is(err, signer.ErrBadOptions) {
 			t.Errorf("%s: %v", name, err)

@@ -75,4 +75,3 @@ func NewClient(rawURL string, cfg ClientConfig) (*Client, error) {
 	return &Client{URL: rawURL, Post: post, Hash: cfg.Hash, Roots: cfg.Roots, Intermediates: cfg.Intermediates,
 		Policy: cfg.Policy, MaxSkew: cfg.MaxSkew}, nil
 }
-
