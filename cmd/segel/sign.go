@@ -30,7 +30,7 @@ func signCommand() *cli.Command {
 			"   segel sign --key file:bupati.p12 --field SigKabupaten --certify 2 \\\n" +
 			"      --reason \"Menyetujui PKS\" --location Tuban -o pks-signed.pdf pks.pdf\n" +
 			"   segel sign --key vault:transit/pks-tuban -o ditandatangani/ surat-*.pdf",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "key", Aliases: []string{"k"}, Required: true, Usage: "signing key `KEYREF` (file:PATH or vault:MOUNT/KEY)"},
 			&cli.StringFlag{Name: "cert", Usage: "`CHAIN.pem` with the signer certificate and intermediates"},
 			&cli.StringFlag{Name: "key-password-file", Usage: "read the key password from `FILE`"},
@@ -45,7 +45,7 @@ func signCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "write the signed PDF to `OUT.pdf` (or into directory DIR)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace OUT.pdf if it exists"},
 			&cli.IntFlag{Name: "batch", Value: signer.DefaultBatch, Usage: "with several inputs and a vault: key, sign up to `N` documents per Vault request (1: one request per document)"},
-		},
+		}, levelFlags()...),
 		Action: func(c *cli.Context) error {
 			jobs, err := signJobs(c.Args().Slice(), c.String("output"))
 			if err != nil {
@@ -60,6 +60,10 @@ func signCommand() *cli.Command {
 			}
 			if p := c.Int("certify"); p < 0 || p > 3 {
 				return usageError{fmt.Errorf("--certify must be 1, 2 or 3")}
+			}
+			_, ts, err := signLevel(c, h)
+			if err != nil {
+				return err
 			}
 			ref := c.String("key")
 			key, err := keystore.Open(c.Context, ref, keystore.Options{
@@ -77,7 +81,7 @@ func signCommand() *cli.Command {
 				ContactInfo: c.String("contact"), Name: c.String("name"),
 				Time: time.Now(),
 			}
-			return signMany(c, ref, key, jobs, c.Bool("force"), c.Int("batch"), opts)
+			return signMany(c, ref, key, jobs, c.Bool("force"), c.Int("batch"), opts, ts)
 		},
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"segel/internal/atomicfile"
 	"segel/keystore"
+	"segel/pkinet"
 	"segel/signer"
 )
 
@@ -137,11 +138,15 @@ func (d *fileDoc) Close(res *signer.Result) error {
 
 // signMany signs every job with key (ref names it) and reports each
 // signed document: signFiles with segel sign's messages.
-func signMany(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options) error {
+func signMany(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options, ts signer.Timestamper) error {
 	keyDesc := describeKey(c, ref, key)
 	cn := key.Chain()[0].Subject.CommonName
-	requests, err := signFiles(c, ref, key, jobs, force, batch, opts, func(j signJob, res *signer.Result) {
-		fmt.Fprintf(c.App.ErrWriter, "segel: signed field %q of %s as %q%s → %s\n", res.Field, j.in, cn, keyDesc, j.out)
+	requests, err := signFiles(c, ref, key, jobs, force, batch, opts, ts, func(j signJob, res *signer.Result) {
+		level := ""
+		if res.Level != levelBB {
+			level = ", PAdES " + res.Level
+		}
+		fmt.Fprintf(c.App.ErrWriter, "segel: signed field %q of %s as %q%s%s → %s\n", res.Field, j.in, cn, keyDesc, level, j.out)
 	})
 	if err == nil && len(jobs) > 1 {
 		fmt.Fprintf(c.App.ErrWriter, "segel: signed %d documents%s in %d signing request(s)\n", len(jobs), keyDesc, requests)
@@ -156,7 +161,7 @@ func signMany(c *cli.Context, ref string, key keystore.Key, jobs []signJob, forc
 // signed. The first failure stops the run: documents already signed are
 // kept, the failed one and the rest are not written. It returns the
 // number of signing requests made.
-func signFiles(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options, signed func(signJob, *signer.Result)) (requests int, err error) {
+func signFiles(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options, ts signer.Timestamper, signed func(signJob, *signer.Result)) (requests int, err error) {
 	var current signJob
 	docs := make([]signer.Document, len(jobs))
 	for i, j := range jobs {
@@ -168,8 +173,9 @@ func signFiles(c *cli.Context, ref string, key keystore.Key, jobs []signJob, for
 		}
 	}()
 	results, err := signer.SignAll(c.Context, key, docs, signer.AllOptions{
-		Options:   opts,
-		BatchSize: batch,
+		Options:     opts,
+		BatchSize:   batch,
+		Timestamper: ts,
 		BeforeCall: func(call signer.Call) {
 			if testOnlyBeforeRequest != nil {
 				testOnlyBeforeRequest(call.Done)
@@ -185,6 +191,12 @@ func signFiles(c *cli.Context, ref string, key keystore.Key, jobs []signJob, for
 		var ce *keystore.CertificateError
 		if errors.As(err, &ce) {
 			return 0, withHint(err, "segel refuses to sign with a certificate that a verifier would reject")
+		}
+		if errors.Is(err, signer.ErrTimestamp) {
+			if errors.Is(err, pkinet.ErrRefused) {
+				return 0, withHint(err, "nothing was signed; the TSA's address is loopback or private: allow it with --tsa-allow loopback (or private, or its network)")
+			}
+			return 0, withHint(err, "nothing was signed; check --tsa, --tsa-roots and the TSA's credentials, or sign at --level B-B")
 		}
 		return 0, err
 	}
