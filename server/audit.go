@@ -37,6 +37,8 @@ type AuditEntry struct {
 	Certificate string `json:"certificate_sha256,omitempty"`
 	Field       string `json:"field,omitempty"`
 	Certify     int    `json:"certify,omitempty"`
+	// Level is the PAdES level of the signature made (B-B, B-T).
+	Level string `json:"level,omitempty"`
 	// InputSHA256 and OutputSHA256 are the hex SHA-256 of the document
 	// received and of the signed document returned.
 	InputSHA256  string `json:"input_sha256,omitempty"`

@@ -53,6 +53,9 @@ type Config struct {
 
 	// TSA, when set, mounts a time-stamping authority at /v1/tsa.
 	TSA *TSAConfig `yaml:"tsa_authority"`
+	// TSAClient, when set, is the authority that time-stamps the
+	// server's signatures (PAdES B-T).
+	TSAClient *TSAClientConfig `yaml:"tsa"`
 	// Documents, when set, records signed documents in the document
 	// store and serves their pages at /v/{id}.
 	Documents *DocumentsConfig `yaml:"documents"`
@@ -517,6 +520,7 @@ func (c *Config) Validate() error {
 		bad("listen %q: bearer tokens over plain HTTP on a non-loopback address; configure tls, or set allow_plain_http: true behind a TLS-terminating proxy", c.Listen)
 	}
 	c.validateTSA(bad)
+	c.validateTSAClient(bad)
 	c.validateDocuments(bad)
 	if len(errs) > 0 {
 		return fmt.Errorf("server: config: %w", errors.Join(errs...))

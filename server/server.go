@@ -27,6 +27,7 @@ import (
 
 	"segel/certfile"
 	"segel/official"
+	"segel/signer"
 	"segel/store"
 )
 
@@ -67,7 +68,9 @@ type Server struct {
 	official  *officialState
 	tsa       *tsaEndpoint // the time-stamping authority at /v1/tsa, or nil
 	store     store.Store  // the document store, or nil
-	docRate   *rateLimiter // requests to /v/ per client address
+	// timestamper time-stamps signatures (B-T), or nil.
+	timestamper signer.Timestamper
+	docRate     *rateLimiter // requests to /v/ per client address
 
 	// testHook, when set by tests, is called at named points of request
 	// handling ("sign:input", "verify:input").
@@ -145,6 +148,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		}
 		s.store = st
 		s.docRate = &rateLimiter{n: cmp.Or(c.Documents.RatePerMinute, 30), seen: map[string][]time.Time{}}
+	}
+	if c.TSAClient != nil {
+		if err := s.openTSAClient(opts.LookupEnv); err != nil {
+			return fail(fmt.Errorf("server: %w", err))
+		}
 	}
 	if c.TSA != nil {
 		if err := s.openTSA(s.base, opts.LookupEnv); err != nil {

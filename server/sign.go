@@ -97,6 +97,7 @@ func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Segel-Key-Version", strconv.Itoa(entry.KeyVersion))
 	}
 	h.Set("X-Segel-Field", res.Field)
+	h.Set("X-Segel-Level", res.Level)
 	h.Set("X-Segel-Audit-Seq", strconv.FormatInt(entry.Seq, 10))
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, out.Reader()); err != nil {
@@ -153,6 +154,10 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 	if s.audit == nil || s.audit.Err() != nil {
 		return nil, nil, errorf(http.StatusServiceUnavailable, "audit_unavailable", "signing is stopped: the audit log cannot be written; the operator must fix it and restart the service")
 	}
+	_, ts, e := s.levelOf(up.opts.Level)
+	if e != nil {
+		return nil, nil, e
+	}
 	h, err := slot.acquire(ctx)
 	if err != nil {
 		return nil, nil, s.keyError(slot.name, err)
@@ -170,6 +175,7 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 			Reason: up.opts.Reason, Location: up.opts.Location, ContactInfo: up.opts.Contact,
 			Name: up.opts.Name, Time: time.Now(),
 		},
+		Timestamper: ts,
 		// The backend call is timed, and its error remembered: it tells a
 		// fault of the key from a problem of the document.
 		AfterCall: func(c signer.Call) {
@@ -193,6 +199,9 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 		switch {
 		case errors.As(err, &ce):
 			return nil, nil, errorf(http.StatusServiceUnavailable, "key_certificate_invalid", "key %q cannot sign: its certificate is not usable for signing now (%s); the operator must renew it", slot.name, certReason(err))
+		case errors.Is(err, signer.ErrTimestamp) && ctx.Err() == nil:
+			s.log.Warn("the signature time-stamp failed", "error", err.Error())
+			return nil, nil, errorf(http.StatusServiceUnavailable, "tsa_unavailable", "the time-stamping authority did not give a valid time-stamp, so nothing was signed; try again, or ask for level=B-B")
 		case errors.Is(err, signer.ErrKey) && ctx.Err() == nil:
 			slot.fault(h, err)
 			return nil, nil, s.keyError(slot.name, &KeyUnavailableError{Key: slot.name, Reason: reasonOf(err), RetryAfter: backoff(1), Err: err})
@@ -200,6 +209,10 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 		return nil, nil, s.signError(err, ctx)
 	}
 	res := results[0].Result
+	if st != nil {
+		st.level = res.Level
+	}
+	entry.Level = res.Level
 	sum := sha256.New()
 	if _, err := io.Copy(sum, out.Reader()); err != nil {
 		out.Close()

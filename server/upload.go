@@ -28,6 +28,7 @@ type options struct {
 	Certify  int    `json:"certify"`
 	Trust    string `json:"trust"`
 	Lang     string `json:"lang"`
+	Level    string `json:"level"`
 }
 
 // maxOption bounds one option's length.
@@ -58,6 +59,8 @@ func (o *options) set(name, v string) *apiError {
 		o.Trust = v
 	case "lang":
 		o.Lang = v
+	case "level":
+		o.Level = strings.ToUpper(strings.TrimSpace(v))
 	case "certify":
 		if v == "" {
 			o.Certify = 0
@@ -69,7 +72,7 @@ func (o *options) set(name, v string) *apiError {
 		}
 		o.Certify = n
 	default:
-		return errorf(http.StatusBadRequest, "bad_option", "unknown option %q (known: key, field, reason, location, contact, name, certify, trust, lang)", name)
+		return errorf(http.StatusBadRequest, "bad_option", "unknown option %q (known: key, field, reason, location, contact, name, certify, level, trust, lang)", name)
 	}
 	return nil
 }

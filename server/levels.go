@@ -1,0 +1,94 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"segel/pkinet"
+	"segel/signer"
+	"segel/tsa"
+)
+
+// TSAClientConfig is the time-stamping authority the server asks for
+// signature time-stamps (PAdES B-T). With it, signing defaults to B-T;
+// a request may ask for level=B-B.
+type TSAClientConfig struct {
+	// URL of the RFC 3161 authority (http or https).
+	URL string `yaml:"url"`
+	// Roots the TSA's certificate must chain to (PEM files).
+	Roots []string `yaml:"roots"`
+	// CredentialsFile holds user=/password= or token= for the TSA
+	// (never in this file itself); else SEGEL_TSA_USER/SEGEL_TSA_PASSWORD
+	// or SEGEL_TSA_TOKEN from the environment.
+	CredentialsFile string `yaml:"credentials_file"`
+	// Allow lets the request reach loopback, private or listed networks
+	// (public addresses only otherwise).
+	Allow []string `yaml:"allow"`
+}
+
+// validateTSAClient adds the problems of c.TSAClient to bad.
+func (c *Config) validateTSAClient(bad func(string, ...any)) {
+	t := c.TSAClient
+	if t == nil {
+		return
+	}
+	if strings.TrimSpace(t.URL) == "" {
+		bad("tsa.url is empty")
+	}
+	if len(t.Roots) == 0 {
+		bad("tsa.roots: name the PEM files the TSA's certificate must chain to")
+	}
+	if _, err := pkinet.ParseGuard(t.Allow); err != nil {
+		bad("tsa.allow: %v", err)
+	}
+}
+
+// openTSAClient makes the Timestamper of the server's B-T signatures.
+func (s *Server) openTSAClient(lookupEnv func(string) (string, bool)) error {
+	t := s.cfg.TSAClient
+	pool, err := loadPool(s.cfg.path, t.Roots)
+	if err != nil {
+		return fmt.Errorf("tsa.roots: %w", err)
+	}
+	getenv := func(k string) string {
+		if lookupEnv == nil {
+			return ""
+		}
+		v, _ := lookupEnv(k)
+		return v
+	}
+	creds, err := tsa.LoadCredentials(s.cfg.path(t.CredentialsFile), getenv)
+	if err != nil {
+		return fmt.Errorf("tsa: %w", err)
+	}
+	guard, _ := pkinet.ParseGuard(t.Allow) // checked by Validate
+	client, err := tsa.NewClient(t.URL, tsa.ClientConfig{Net: pkinet.New(pkinet.Config{Guard: guard}), Credentials: creds, Roots: pool})
+	if err != nil {
+		return fmt.Errorf("tsa: %w", err)
+	}
+	s.timestamper = client
+	return nil
+}
+
+// levelOf chooses a request's PAdES level: the one asked for, else B-T
+// when the server has a TSA, else B-B.
+func (s *Server) levelOf(asked string) (string, signer.Timestamper, *apiError) {
+	switch asked {
+	case "":
+		if s.timestamper != nil {
+			return "B-T", s.timestamper, nil
+		}
+		return "B-B", nil, nil
+	case "B-B":
+		return "B-B", nil, nil
+	case "B-T":
+		if s.timestamper == nil {
+			return "", nil, errorf(http.StatusUnprocessableEntity, "no_tsa", "level B-T needs a time-stamping authority, and this server has none configured")
+		}
+		return "B-T", s.timestamper, nil
+	case "B-LT", "B-LTA":
+		return "", nil, errorf(http.StatusUnprocessableEntity, "level_unavailable", "level %s is not available yet: this server signs at B-B or B-T", asked)
+	}
+	return "", nil, errorf(http.StatusBadRequest, "bad_option", "level must be B-B or B-T")
+}
