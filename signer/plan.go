@@ -46,7 +46,7 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 	}
 	if perms, _ := doc.GetDict(cat["Perms"]); perms != nil && perms["DocMDP"] != nil {
 		certSig, _ := doc.GetDict(perms["DocMDP"])
-		if p := doc.DocMDPPermission(certSig); p == 1 {
+		if p := doc.DocMDPPermission(certSig); p == 1 && !o.docTimestamp {
 			return nil, fmt.Errorf("signer: %w", ErrNoChangesAllowed)
 		}
 		if o.Certify > 0 {

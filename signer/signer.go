@@ -77,6 +77,9 @@ type Options struct {
 	// (bytes; 0 for none) and revocation data signed with the signature.
 	timestampReserve int
 	revocation       *cms.RevocationInfo
+	// docTimestamp marks a document time-stamp field, allowed even after
+	// a certification that allows no changes (PAdES).
+	docTimestamp bool
 }
 
 // Result describes a signature that was written.

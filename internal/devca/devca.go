@@ -100,6 +100,10 @@ type Options struct {
 	Now time.Time
 	// Organization of the CA subjects. Default "segel development".
 	Organization string
+	// RevocationURL, when set, is the base URL of a test responder: the
+	// intermediate certificate names the CRL BASE/root.crl, and every leaf
+	// the OCSP responder BASE/ocsp and the CRL BASE/intermediate.crl.
+	RevocationURL string
 }
 
 // CA is a development root CA plus the intermediate CA that issues leaves.
@@ -112,8 +116,9 @@ type CA struct {
 	Intermediate    *x509.Certificate
 	IntermediateKey crypto.Signer
 
-	now time.Time
-	org string
+	now    time.Time
+	org    string
+	revURL string
 }
 
 // New creates a fresh development root CA and an intermediate CA signed by it.
@@ -151,6 +156,9 @@ func New(opts Options) (*CA, error) {
 		return nil, err
 	}
 	interTmpl := caTemplate(IntermediateCommonName, opts.Organization, notBefore, notAfter, 0)
+	if opts.RevocationURL != "" {
+		interTmpl.CRLDistributionPoints = []string{opts.RevocationURL + "/root.crl"}
+	}
 	inter, err := create(interTmpl, root, interKey.Public(), rootKey)
 	if err != nil {
 		return nil, fmt.Errorf("devca: intermediate: %w", err)
@@ -162,6 +170,7 @@ func New(opts Options) (*CA, error) {
 		IntermediateKey: interKey,
 		now:             opts.Now,
 		org:             opts.Organization,
+		revURL:          opts.RevocationURL,
 	}, nil
 }
 
@@ -286,6 +295,10 @@ func (ca *CA) Issue(req LeafRequest) (*Identity, error) {
 	}
 	if req.Email != "" {
 		tmpl.EmailAddresses = []string{req.Email}
+	}
+	if ca.revURL != "" {
+		tmpl.OCSPServer = []string{ca.revURL + "/ocsp"}
+		tmpl.CRLDistributionPoints = []string{ca.revURL + "/intermediate.crl"}
 	}
 	if req.TSA {
 		// crypto/x509 writes the EKU extension non-critical; RFC 3161

@@ -1,0 +1,403 @@
+// Package ltv makes signed PDF files long-term verifiable (PAdES B-LT and
+// B-LTA), also files signed by other producers.
+//
+// [Extend] adds, in one incremental update, a document security store
+// (/DSS) holding the certificates, OCSP responses (preferred) and CRLs of
+// every signature's chain and of every time-stamp's TSA chain, with a /VRI
+// entry per signature; for B-LTA a document time-stamp (/Type
+// /DocTimeStamp, /SubFilter /ETSI.RFC3161) follows in a second update and
+// seals it. Existing /DSS content is kept: the store only grows.
+//
+// Re-running B-LTA renews the archive: when the newest document
+// time-stamp's TSA certificate expires within Options.RenewBefore, a new
+// /DSS (now also covering that time-stamp) and a new document time-stamp
+// are added. A file that is already fresh is left alone (Result.Skipped).
+package ltv
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"segel/internal/cms"
+	"segel/pdf"
+	"segel/signer"
+	"segel/tsa"
+	"segel/verify"
+)
+
+// Levels Extend reaches.
+const (
+	LevelLT  = "B-LT"
+	LevelLTA = "B-LTA"
+)
+
+// Errors of Extend.
+var (
+	// ErrNoSignatures means the file has no signature to extend.
+	ErrNoSignatures = errors.New("ltv: the file has no signatures")
+	// ErrChain means a certificate chain could not be completed from the
+	// file and the given certificates.
+	ErrChain = errors.New("ltv: a certificate chain is incomplete")
+	// ErrNoStatus means no revocation status could be found for a
+	// certificate (Options.AllowMissing accepts that).
+	ErrNoStatus = errors.New("ltv: no revocation status for a certificate")
+)
+
+// Options configure Extend.
+type Options struct {
+	// Level is LevelLT or LevelLTA.
+	Level string
+	// Fetcher fetches OCSP responses and CRLs (through pkinet).
+	Fetcher *verify.Fetcher
+	// TSA time-stamps the document (B-LTA; required then).
+	TSA *tsa.Client
+	// Certs complete chains beyond what the signatures carry: trust
+	// roots and intermediates.
+	Certs []*x509.Certificate
+	// Now is the time of the extension (time.Now when zero).
+	Now time.Time
+	// RenewBefore: a B-LTA file is renewed when its newest document
+	// time-stamp's TSA certificate expires within this (one year when 0).
+	RenewBefore time.Duration
+	// AllowMissing writes what was found when a certificate has no
+	// revocation status, instead of failing (Result.Missing lists them).
+	AllowMissing bool
+}
+
+// Result says what Extend did.
+type Result struct {
+	// Skipped is true when the file was already at the level and fresh;
+	// nothing was written. Reason says why, or what was done.
+	Skipped bool
+	Reason  string
+	// Signatures and Timestamps count what the file holds.
+	Signatures, Timestamps int
+	// Certs, OCSPs and CRLs count what was added to the /DSS.
+	Certs, OCSPs, CRLs int
+	// Missing lists certificates without a revocation status.
+	Missing []string
+	// DocTimestamp is true when a document time-stamp was added.
+	DocTimestamp bool
+	// Size is the size of the output.
+	Size int64
+}
+
+// sigInfo is one signature or document time-stamp of the file.
+type sigInfo struct {
+	field    string
+	contents []byte // the /Contents string as stored (padded)
+	docTS    bool
+	covers   bool // its byte range ends at the end of the file
+	chains   [][]*x509.Certificate
+	signedAt time.Time
+	tsaCert  *x509.Certificate // for document time-stamps
+}
+
+// Extend writes in (of the given size) to out with the validation data
+// (and for B-LTA a document time-stamp) appended. out must be empty; on
+// error its content is undefined (write to a temporary file).
+func Extend(ctx context.Context, in io.ReaderAt, size int64, out signer.Output, o Options) (*Result, error) {
+	if o.Level != LevelLT && o.Level != LevelLTA {
+		return nil, fmt.Errorf("ltv: level %q: use %s or %s", o.Level, LevelLT, LevelLTA)
+	}
+	if o.Level == LevelLTA && o.TSA == nil {
+		return nil, errors.New("ltv: B-LTA needs a time-stamping authority")
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.RenewBefore == 0 {
+		o.RenewBefore = 365 * 24 * time.Hour
+	}
+	doc, err := pdf.Open(in, size, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ltv: %w", err)
+	}
+	sigs, err := signatures(doc, size, o.Certs)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	for _, s := range sigs {
+		if s.docTS {
+			res.Timestamps++
+		} else {
+			res.Signatures++
+		}
+	}
+	if res.Signatures == 0 {
+		return nil, ErrNoSignatures
+	}
+	existing, vriHave, err := readDSS(doc)
+	if err != nil {
+		return nil, err
+	}
+	if reason, fresh := isFresh(sigs, vriHave, o); fresh {
+		res.Skipped, res.Reason = true, reason
+		return res, nil
+	}
+
+	// Validation data for every chain, and the VRI of each signature.
+	all := &verify.ValidationData{}
+	vri := map[string]*verify.ValidationData{}
+	for _, s := range sigs {
+		vd := &verify.ValidationData{}
+		for _, ch := range s.chains {
+			d, err := verify.CollectValidationData(ctx, ch, verify.CollectOptions{Fetcher: o.Fetcher, At: o.Now})
+			if err != nil {
+				return nil, fmt.Errorf("ltv: field %s: %w", s.field, err)
+			}
+			vd.Add(d)
+		}
+		if len(vd.Missing) > 0 && !o.AllowMissing {
+			return nil, fmt.Errorf("%w: field %s: %s", ErrNoStatus, s.field, strings.Join(vd.Missing, "; "))
+		}
+		all.Add(vd)
+		vri[vriKey(s.contents)] = vd
+	}
+	res.Missing = all.Missing
+
+	upd, added, err := dssUpdate(doc, existing, all, vri)
+	if err != nil {
+		return nil, err
+	}
+	res.Certs, res.OCSPs, res.CRLs = added[0], added[1], added[2]
+	if o.Level == LevelLT {
+		if _, err := io.Copy(out, io.NewSectionReader(in, 0, size)); err != nil {
+			return nil, fmt.Errorf("ltv: %w", err)
+		}
+		if _, err := out.Write(upd); err != nil {
+			return nil, fmt.Errorf("ltv: %w", err)
+		}
+		res.Size = size + int64(len(upd))
+		res.Reason = "validation data added"
+		return res, nil
+	}
+
+	// B-LTA: the document time-stamp over the file with its /DSS.
+	withDSS := concat{a: in, an: size, b: upd}
+	h := o.TSA.Hash
+	if h == 0 {
+		h = crypto.SHA256
+	}
+	probe, _, err := o.TSA.Stamp(ctx, make([]byte, h.Size()))
+	if err != nil {
+		return nil, fmt.Errorf("ltv: %w: %w", signer.ErrTimestamp, err)
+	}
+	pt, err := signer.PrepareDocTimestamp(ctx, withDSS, size+int64(len(upd)), out, h, len(probe)+512)
+	if err != nil {
+		return nil, err
+	}
+	token, _, err := o.TSA.Stamp(ctx, pt.Digest())
+	if err != nil {
+		return nil, fmt.Errorf("ltv: %w: %w", signer.ErrTimestamp, err)
+	}
+	r, err := pt.Finish(token)
+	if err != nil {
+		return nil, err
+	}
+	res.DocTimestamp, res.Size = true, r.Size
+	res.Reason = "validation data and a document time-stamp added"
+	return res, nil
+}
+
+// isFresh decides whether the file is already at the level: B-LT when
+// every signature has a /VRI entry; B-LTA when, besides, the file ends
+// with a document time-stamp whose TSA certificate stays valid for
+// RenewBefore.
+func isFresh(sigs []*sigInfo, vri map[string]bool, o Options) (string, bool) {
+	for _, s := range sigs {
+		if !s.docTS && !vri[vriKey(s.contents)] {
+			return "", false
+		}
+	}
+	if o.Level == LevelLT {
+		return "every signature already has validation data (/VRI)", true
+	}
+	for _, s := range sigs {
+		if s.docTS && s.covers && s.tsaCert != nil {
+			if s.tsaCert.NotAfter.After(o.Now.Add(o.RenewBefore)) {
+				return fmt.Sprintf("the last document time-stamp's TSA certificate is valid until %s", s.tsaCert.NotAfter.UTC().Format(time.DateOnly)), true
+			}
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// vriKey is the /VRI key of a signature: the upper-case hex SHA-1 of its
+// /Contents string.
+func vriKey(contents []byte) string {
+	sum := sha1.Sum(contents)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+// signatures lists the file's signatures and document time-stamps with
+// the certificate chains their validation needs.
+func signatures(doc *pdf.Document, size int64, extra []*x509.Certificate) ([]*sigInfo, error) {
+	fields, err := doc.Fields()
+	if err != nil {
+		return nil, fmt.Errorf("ltv: reading the form: %w", err)
+	}
+	var out []*sigInfo
+	for _, f := range fields {
+		if f.Type != "Sig" {
+			continue
+		}
+		v, err := doc.GetDict(f.Dict["V"])
+		if err != nil || v == nil {
+			continue
+		}
+		cs, ok := v["Contents"].(pdf.String)
+		if !ok || len(cs.Value) == 0 {
+			continue
+		}
+		s := &sigInfo{field: f.Name, contents: cs.Value}
+		if br, ok := v["ByteRange"].(pdf.Array); ok && len(br) == 4 {
+			c, _ := br[2].(pdf.Int)
+			d, _ := br[3].(pdf.Int)
+			s.covers = int64(c)+int64(d) == size
+		}
+		sub, _ := v["SubFilter"].(pdf.Name)
+		s.docTS = sub == "ETSI.RFC3161"
+		der := trimDER(cs.Value)
+		sd, err := cms.Parse(der)
+		if err != nil || len(sd.Signers) == 0 {
+			return nil, fmt.Errorf("ltv: field %s: the signature cannot be read: %v", f.Name, err)
+		}
+		pool := append(append([]*x509.Certificate{}, sd.Certificates...), extra...)
+		leaf, err := sd.SignerCertificate(sd.Signers[0])
+		if err != nil {
+			return nil, fmt.Errorf("ltv: field %s: %w", f.Name, err)
+		}
+		ch, err := chainOf(leaf, pool)
+		if err != nil {
+			return nil, fmt.Errorf("%w: field %s: %v", ErrChain, f.Name, err)
+		}
+		s.chains = append(s.chains, ch)
+		if s.docTS {
+			s.tsaCert = leaf
+		}
+		// The TSA chains of signature time-stamps.
+		for _, ua := range sd.Signers[0].UnsignedAttributes {
+			if !ua.Type.Equal(cms.OIDAttrTimeStampToken) {
+				continue
+			}
+			for _, tok := range ua.Values {
+				tsd, err := cms.Parse(tok)
+				if err != nil || len(tsd.Signers) == 0 {
+					continue
+				}
+				tl, err := tsd.SignerCertificate(tsd.Signers[0])
+				if err != nil {
+					continue
+				}
+				tch, err := chainOf(tl, append(append([]*x509.Certificate{}, tsd.Certificates...), extra...))
+				if err != nil {
+					return nil, fmt.Errorf("%w: field %s, its time-stamp: %v", ErrChain, f.Name, err)
+				}
+				s.chains = append(s.chains, tch)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// chainOf builds leaf's chain from pool by issuer name and signature, up
+// to a self-signed certificate.
+func chainOf(leaf *x509.Certificate, pool []*x509.Certificate) ([]*x509.Certificate, error) {
+	ch := []*x509.Certificate{leaf}
+	cur := leaf
+	for len(ch) < 10 {
+		if bytes.Equal(cur.RawIssuer, cur.RawSubject) && cur.CheckSignatureFrom(cur) == nil {
+			return ch, nil
+		}
+		var next *x509.Certificate
+		for _, c := range pool {
+			if bytes.Equal(c.RawSubject, cur.RawIssuer) && !bytes.Equal(c.Raw, cur.Raw) && cur.CheckSignatureFrom(c) == nil {
+				next = c
+				break
+			}
+		}
+		if next == nil {
+			return nil, fmt.Errorf("the issuer of %s is neither in the signature nor among the given certificates (give the root with --trust)", cur.Subject)
+		}
+		ch = append(ch, next)
+		cur = next
+	}
+	return nil, errors.New("the chain is longer than 10 certificates")
+}
+
+// trimDER cuts the zero padding after a DER value.
+func trimDER(b []byte) []byte {
+	if len(b) < 2 || b[0] != 0x30 {
+		return b
+	}
+	n := int(b[1])
+	hdr := 2
+	if n&0x80 != 0 {
+		k := n & 0x7f
+		if k == 0 || k > 4 || len(b) < 2+k {
+			return b
+		}
+		n = 0
+		for _, c := range b[2 : 2+k] {
+			n = n<<8 | int(c)
+		}
+		hdr = 2 + k
+	}
+	if hdr+n <= len(b) {
+		return b[:hdr+n]
+	}
+	return b
+}
+
+// concat is a ReaderAt over a followed by b.
+type concat struct {
+	a  io.ReaderAt
+	an int64
+	b  []byte
+}
+
+func (c concat) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	if off < c.an {
+		k := int64(len(p))
+		if off+k > c.an {
+			k = c.an - off
+		}
+		m, err := c.a.ReadAt(p[:k], off)
+		n += m
+		if err != nil && err != io.EOF {
+			return n, err
+		}
+		if int64(m) < k {
+			return n, io.ErrUnexpectedEOF
+		}
+		off += k
+		p = p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	bo := off - c.an
+	if bo >= int64(len(c.b)) {
+		return n, io.EOF
+	}
+	m := copy(p, c.b[bo:])
+	n += m
+	if m < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
