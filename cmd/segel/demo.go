@@ -100,7 +100,7 @@ func demoCommand() *cli.Command {
 					return err
 				}
 				opts := signer.Options{Field: p.field, Certify: p.certify, Reason: p.reason, Location: p.location, Time: time.Now()}
-				_, err = signFiles(c, "file:"+p12, key, []signJob{{cur, outs[i]}}, force, 1, opts, nil, func(signJob, *signer.Result) {})
+				_, err = signFiles(c, "file:"+p12, key, []signJob{{cur, outs[i]}}, force, 1, opts, evidence{}, func(signJob, *signer.Result) {})
 				key.Close()
 				if err != nil {
 					return err

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +66,82 @@ func TestSignLevelBT(t *testing.T) {
 		if _, err := os.Stat(bad); err == nil {
 			t.Errorf("%s: the output was written", tc.name)
 		}
+	}
+}
+
+// TestSignAndExtendLTV: segel sign --level B-LTA makes a B-LTA file in one
+// command; segel extend upgrades a B-T file to B-LT, skips it when run
+// again, and extends a folder; OCSP and CRLs come from a responder on
+// loopback, reached only because --online-allow loopback says so.
+func TestSignAndExtendLTV(t *testing.T) {
+	var resp http.Handler
+	status := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { resp.ServeHTTP(w, r) }))
+	defer status.Close()
+	ca, err := devca.New(devca.Options{RevocationURL: status.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp = ca.Responder()
+	tsaKey := memkey.MustNew(t, "cli-ltv-tsa", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "TSA Diskominfo", TSA: true}})
+	signKey := memkey.MustNew(t, "cli-ltv", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "Bupati Tuban"}})
+	dir := t.TempDir()
+	url, _ := serveTSA(t, "--listen", "127.0.0.1:0", "--key", tsaKey.Ref(), "--audit-log", filepath.Join(dir, "tsa.jsonl"))
+	root := filepath.Join(dir, "root.pem")
+	os.WriteFile(root, ca.RootPEM(), 0o644)
+	for _, k := range []string{"SEGEL_TSA_URL", "SEGEL_TSA_ROOTS", "SEGEL_TSA_USER", "SEGEL_TSA_PASSWORD", "SEGEL_TSA_TOKEN"} {
+		t.Setenv(k, "")
+	}
+	net := []string{"--tsa", url, "--tsa-roots", root, "--tsa-allow", "loopback", "--online-allow", "loopback", "--trust", root}
+	level := func(path string) string {
+		r := mustSegel(t, "verify", "--trust", root, "--json", path)
+		var rep struct {
+			Indication string
+			Signatures []struct{ Level string }
+		}
+		if err := json.Unmarshal([]byte(strings.SplitN(r.stdout, "\n", 2)[0]), &rep); err != nil || rep.Indication != "TOTAL_PASSED" {
+			t.Fatalf("verify %s: %v\n%s", path, err, r.stdout)
+		}
+		return rep.Signatures[0].Level
+	}
+
+	lta := filepath.Join(dir, "pks-lta.pdf")
+	r := mustSegel(t, append(append([]string{"sign", "--key", signKey.Ref(), "--field", "SigKabupaten", "--level", "B-LTA"}, net...), "-o", lta, testPKS(t))...)
+	if !strings.Contains(r.stderr, "PAdES B-LTA") || level(lta) != "B-LTA" {
+		t.Fatalf("sign --level B-LTA: %s", r.stderr)
+	}
+
+	bt := filepath.Join(dir, "pks-bt.pdf")
+	mustSegel(t, append(append([]string{"sign", "--key", signKey.Ref()}, net...), "-o", bt, testPKS(t))...)
+	lt := filepath.Join(dir, "pks-lt.pdf")
+	r = mustSegel(t, append(append([]string{"extend", "--level", "B-LT"}, net...), "-o", lt, bt)...)
+	if !strings.Contains(r.stderr, "PAdES B-LT") || level(lt) != "B-LT" {
+		t.Fatalf("extend: %s", r.stderr)
+	}
+	again := filepath.Join(dir, "lagi.pdf")
+	r = mustSegel(t, append(append([]string{"extend", "--level", "B-LT"}, net...), "-o", again, lt)...)
+	if !strings.Contains(r.stderr, "unchanged, already B-LT") {
+		t.Fatalf("extend again: %s", r.stderr)
+	}
+	if _, err := os.Stat(again); err == nil {
+		t.Error("an unchanged file was written")
+	}
+	// A folder: the B-T and the B-LT file to B-LTA.
+	in, out := filepath.Join(dir, "arsip"), filepath.Join(dir, "arsip-lta")
+	os.Mkdir(in, 0o755)
+	os.Mkdir(out, 0o755)
+	for _, f := range []string{bt, lt} {
+		b, _ := os.ReadFile(f)
+		os.WriteFile(filepath.Join(in, filepath.Base(f)), b, 0o644)
+	}
+	r = mustSegel(t, append(append([]string{"extend", "--level", "B-LTA", "--dir", in}, net...), "-o", out)...)
+	for _, f := range []string{"pks-bt.pdf", "pks-lt.pdf"} {
+		if l := level(filepath.Join(out, f)); l != "B-LTA" {
+			t.Errorf("%s: level %s after extend --dir\n%s", f, l, r.stderr)
+		}
+	}
+	// Without --online-allow the loopback responder is not reached.
+	r = segel(t, "extend", "--level", "B-LT", "--trust", root, "-o", filepath.Join(dir, "x.pdf"), bt)
+	if r.code == 0 || !strings.Contains(r.stderr, "loopback") {
+		t.Fatalf("extend without --online-allow: exit %d\n%s", r.code, r.stderr)
 	}
 }

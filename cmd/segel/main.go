@@ -77,6 +77,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			keysCommand(),
 			certCommand(),
 			tsaCommand(),
+			extendCommand(),
 			officialsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -12,6 +12,7 @@ import (
 	"segel/keystore"
 	"segel/pdf"
 	"segel/signer"
+	"segel/signer/ltv"
 )
 
 func signCommand() *cli.Command {
@@ -61,9 +62,25 @@ func signCommand() *cli.Command {
 			if p := c.Int("certify"); p < 0 || p > 3 {
 				return usageError{fmt.Errorf("--certify must be 1, 2 or 3")}
 			}
-			_, ts, err := signLevel(c, h)
+			level, tc, err := signLevel(c, h)
 			if err != nil {
 				return err
+			}
+			ev := evidence{level: level}
+			if tc != nil {
+				ev.ts = tc
+			}
+			if level == levelBLT || level == levelLTA {
+				lo, err := ltvOptions(c, level, tc)
+				if err != nil {
+					return err
+				}
+				ev.ltv = &lo
+				if c.Int("certify") == 1 {
+					// No update may follow a P=1 certification: the
+					// revocation data goes into the signature itself.
+					ev.rev = ltv.Revocation{Fetcher: lo.Fetcher}
+				}
 			}
 			ref := c.String("key")
 			key, err := keystore.Open(c.Context, ref, keystore.Options{
@@ -81,7 +98,10 @@ func signCommand() *cli.Command {
 				ContactInfo: c.String("contact"), Name: c.String("name"),
 				Time: time.Now(),
 			}
-			return signMany(c, ref, key, jobs, c.Bool("force"), c.Int("batch"), opts, ts)
+			if ev.rev != nil {
+				fmt.Fprintln(c.App.ErrWriter, "segel: note: certified with no changes allowed (P=1): the revocation data is signed into the signature itself; a later document time-stamp (B-LTA) is allowed by PAdES, but Acrobat lists it as a change made after certification")
+			}
+			return signMany(c, ref, key, jobs, c.Bool("force"), c.Int("batch"), opts, ev)
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"segel/keystore"
 	"segel/pkinet"
 	"segel/signer"
+	"segel/signer/ltv"
 )
 
 // testOnlyBeforeRequest, when set by a test, is called before each request
@@ -90,6 +92,11 @@ type fileDoc struct {
 	// current is set to the job being opened, for reports of panics.
 	current *signJob
 
+	// ltv, when set, extends the signed file (B-LT, B-LTA) before it is
+	// committed.
+	ltv *ltv.Options
+	ctx context.Context
+
 	f *os.File
 	o *atomicfile.File
 }
@@ -128,8 +135,26 @@ func (d *fileDoc) Close(res *signer.Result) error {
 		d.o.Abort()
 		return nil
 	}
-	if err := d.o.Commit(); err != nil {
-		d.o.Abort()
+	out := d.o
+	if d.ltv != nil {
+		// The signed file is complete in the first temporary file; the
+		// extended one goes into a second, and only that is committed.
+		defer d.o.Abort()
+		x, err := atomicfile.Create(d.job.out, true)
+		if err != nil {
+			return err
+		}
+		lr, err := ltv.Extend(d.ctx, d.o.File, res.Size, x, *d.ltv)
+		if err != nil {
+			x.Abort()
+			return fmt.Errorf("%s: the signature was made, but %s could not be reached, so nothing was written: %w", d.job.in, d.ltv.Level, err)
+		}
+		r := *res
+		r.Level, r.Size = d.ltv.Level, lr.Size
+		res, out = &r, x
+	}
+	if err := out.Commit(); err != nil {
+		out.Abort()
 		return err
 	}
 	d.signed(d.job, res)
@@ -138,10 +163,20 @@ func (d *fileDoc) Close(res *signer.Result) error {
 
 // signMany signs every job with key (ref names it) and reports each
 // signed document: signFiles with segel sign's messages.
-func signMany(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options, ts signer.Timestamper) error {
+// evidence is what segel sign adds beyond a B-B signature: a signature
+// time-stamp, revocation data signed into the signature, and the /DSS and
+// document time-stamp of B-LT and B-LTA.
+type evidence struct {
+	level string
+	ts    signer.Timestamper
+	rev   signer.RevocationSource
+	ltv   *ltv.Options
+}
+
+func signMany(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options, ev evidence) error {
 	keyDesc := describeKey(c, ref, key)
 	cn := key.Chain()[0].Subject.CommonName
-	requests, err := signFiles(c, ref, key, jobs, force, batch, opts, ts, func(j signJob, res *signer.Result) {
+	requests, err := signFiles(c, ref, key, jobs, force, batch, opts, ev, func(j signJob, res *signer.Result) {
 		level := ""
 		if res.Level != levelBB {
 			level = ", PAdES " + res.Level
@@ -161,11 +196,14 @@ func signMany(c *cli.Context, ref string, key keystore.Key, jobs []signJob, forc
 // signed. The first failure stops the run: documents already signed are
 // kept, the failed one and the rest are not written. It returns the
 // number of signing requests made.
-func signFiles(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options, ts signer.Timestamper, signed func(signJob, *signer.Result)) (requests int, err error) {
+func signFiles(c *cli.Context, ref string, key keystore.Key, jobs []signJob, force bool, batch int, opts signer.Options, ev evidence, signed func(signJob, *signer.Result)) (requests int, err error) {
 	var current signJob
 	docs := make([]signer.Document, len(jobs))
 	for i, j := range jobs {
-		docs[i] = &fileDoc{job: j, force: force, current: &current, signed: signed}
+		docs[i] = &fileDoc{job: j, force: force, current: &current, signed: signed, ctx: c.Context}
+		if ev.ltv != nil && ev.rev == nil || ev.level == levelLTA {
+			docs[i].(*fileDoc).ltv = ev.ltv
+		}
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -175,7 +213,8 @@ func signFiles(c *cli.Context, ref string, key keystore.Key, jobs []signJob, for
 	results, err := signer.SignAll(c.Context, key, docs, signer.AllOptions{
 		Options:     opts,
 		BatchSize:   batch,
-		Timestamper: ts,
+		Timestamper: ev.ts,
+		Revocation:  ev.rev,
 		BeforeCall: func(call signer.Call) {
 			if testOnlyBeforeRequest != nil {
 				testOnlyBeforeRequest(call.Done)
