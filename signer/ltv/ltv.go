@@ -401,3 +401,22 @@ func (c concat) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// Revocation is a signer.RevocationSource: the chain's revocation data,
+// fetched and checked like Extend's, to be signed into the signature
+// itself (adbe-revocationInfoArchival) when a later /DSS update is not
+// wanted — a certification that allows no changes.
+type Revocation struct{ Fetcher *verify.Fetcher }
+
+// Revocation returns the OCSP responses and CRLs of chain; a certificate
+// without a status is an error wrapping ErrNoStatus.
+func (r Revocation) Revocation(ctx context.Context, chain []*x509.Certificate) (ocsps, crls [][]byte, err error) {
+	vd, err := verify.CollectValidationData(ctx, chain, verify.CollectOptions{Fetcher: r.Fetcher})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(vd.Missing) > 0 {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNoStatus, strings.Join(vd.Missing, "; "))
+	}
+	return vd.OCSPs, vd.CRLs, nil
+}
