@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -108,6 +109,18 @@ func TestSignAndExtendLTV(t *testing.T) {
 	r := mustSegel(t, append(append([]string{"sign", "--key", signKey.Ref(), "--field", "SigKabupaten", "--level", "B-LTA"}, net...), "-o", lta, testPKS(t))...)
 	if !strings.Contains(r.stderr, "PAdES B-LTA") || level(lta) != "B-LTA" {
 		t.Fatalf("sign --level B-LTA: %s", r.stderr)
+	}
+
+	// A certification that allows no changes: the revocation data goes
+	// into the signature, and no update follows it.
+	p1 := filepath.Join(dir, "pks-p1.pdf")
+	r = mustSegel(t, append(append([]string{"sign", "--key", signKey.Ref(), "--certify", "1", "--level", "B-LT"}, net...), "-o", p1, testPKS(t))...)
+	if !strings.Contains(r.stderr, "note: certified with no changes allowed (P=1)") {
+		t.Fatalf("sign --certify 1 --level B-LT: %s", r.stderr)
+	}
+	level(p1)
+	if b, _ := os.ReadFile(p1); bytes.Count(b, []byte("%%EOF")) != 2 {
+		t.Errorf("the P=1 file has %d revisions, want 2 (the original and the signature)", bytes.Count(b, []byte("%%EOF")))
 	}
 
 	bt := filepath.Join(dir, "pks-bt.pdf")

@@ -79,7 +79,7 @@ func signCommand() *cli.Command {
 				if c.Int("certify") == 1 {
 					// No update may follow a P=1 certification: the
 					// revocation data goes into the signature itself.
-					ev.rev = ltv.Revocation{Fetcher: lo.Fetcher}
+					ev.rev = ltv.Revocation{Fetcher: lo.Fetcher, Certs: lo.Certs}
 				}
 			}
 			ref := c.String("key")

@@ -406,12 +406,24 @@ func (c concat) ReadAt(p []byte, off int64) (int, error) {
 // fetched and checked like Extend's, to be signed into the signature
 // itself (adbe-revocationInfoArchival) when a later /DSS update is not
 // wanted — a certification that allows no changes.
-type Revocation struct{ Fetcher *verify.Fetcher }
+type Revocation struct {
+	Fetcher *verify.Fetcher
+	// Certs complete the chain (the root, when the key's chain ends
+	// below it).
+	Certs []*x509.Certificate
+}
 
 // Revocation returns the OCSP responses and CRLs of chain; a certificate
 // without a status is an error wrapping ErrNoStatus.
 func (r Revocation) Revocation(ctx context.Context, chain []*x509.Certificate) (ocsps, crls [][]byte, err error) {
-	vd, err := verify.CollectValidationData(ctx, chain, verify.CollectOptions{Fetcher: r.Fetcher})
+	if len(chain) == 0 {
+		return nil, nil, fmt.Errorf("%w: no certificate", ErrChain)
+	}
+	full, err := chainOf(chain[0], append(append([]*x509.Certificate{}, chain...), r.Certs...))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrChain, err)
+	}
+	vd, err := verify.CollectValidationData(ctx, full, verify.CollectOptions{Fetcher: r.Fetcher})
 	if err != nil {
 		return nil, nil, err
 	}
