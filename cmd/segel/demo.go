@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,6 +19,8 @@ import (
 	"segel/internal/sample"
 	"segel/keystore"
 	"segel/signer"
+	"segel/signer/ltv"
+	"segel/tsa"
 	"segel/verify"
 )
 
@@ -29,8 +33,11 @@ func demoCommand() *cli.Command {
 			"  bupati-tuban.p12 + .pass     Kabupaten signer (ECDSA P-256) and its password\n" +
 			"  gubernur-jatim.p12 + .pass   Provinsi signer (RSA-3072) and its password\n" +
 			"  pks.pdf                      the unsigned sample agreement\n" +
-			"  pks-kabupaten.pdf            certified (DocMDP P=2) by the Kabupaten\n" +
-			"  pks-signed.pdf               then approved by the Provinsi\n",
+			"  pks-kabupaten.pdf            certified (DocMDP P=2) by the Kabupaten, time-stamped (B-T)\n" +
+			"  pks-signed.pdf               then approved by the Provinsi and made PAdES B-LTA:\n" +
+			"                               validation data (/DSS) and a document time-stamp\n\n" +
+			"The time-stamping authority, OCSP responder and CRLs are development ones that\n" +
+			"run inside this process: the demo makes no network connection.\n",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Value: "segel-demo", Usage: "output `DIR`"},
 			&cli.BoolFlag{Name: "force", Usage: "reuse a non-empty DIR, replacing the demo's files"},
@@ -45,7 +52,13 @@ func demoCommand() *cli.Command {
 				return err
 			}
 			w := c.App.ErrWriter
-			ca, err := devca.New(devca.Options{})
+			// Certificates name an OCSP responder and CRLs that answer in
+			// this process (devca.Responder); the host is never contacted.
+			ca, err := devca.New(devca.Options{RevocationURL: "http://status.segel-demo.invalid"})
+			if err != nil {
+				return err
+			}
+			ev, err := demoEvidence(ca)
 			if err != nil {
 				return err
 			}
@@ -100,7 +113,12 @@ func demoCommand() *cli.Command {
 					return err
 				}
 				opts := signer.Options{Field: p.field, Certify: p.certify, Reason: p.reason, Location: p.location, Time: time.Now()}
-				_, err = signFiles(c, "file:"+p12, key, []signJob{{cur, outs[i]}}, force, 1, opts, evidence{}, func(signJob, *signer.Result) {})
+				pe := evidence{level: levelBT, ts: ev.ts}
+				if i == len(parties)-1 {
+					pe = ev
+				}
+				var level string
+				_, err = signFiles(c, "file:"+p12, key, []signJob{{cur, outs[i]}}, force, 1, opts, pe, func(_ signJob, r *signer.Result) { level = r.Level })
 				key.Close()
 				if err != nil {
 					return err
@@ -109,7 +127,7 @@ func demoCommand() *cli.Command {
 				if p.certify > 0 {
 					kind = fmt.Sprintf("certification signature (DocMDP P=%d)", p.certify)
 				}
-				fmt.Fprintf(w, "segel demo: %s signed %s as %s → %s\n", p.cn, p.field, kind, outs[i])
+				fmt.Fprintf(w, "segel demo: %s signed %s as %s, PAdES %s → %s\n", p.cn, p.field, kind, level, outs[i])
 				cur = outs[i]
 			}
 			// End with the auditor's view of the result.
@@ -124,6 +142,28 @@ func demoCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// demoEvidence is the demo's B-LTA: a development time-stamping authority
+// and OCSP/CRL responder that answer in this process.
+func demoEvidence(ca *devca.CA) (evidence, error) {
+	id, err := ca.Issue(devca.LeafRequest{CommonName: "segel development TSA (DEVELOPMENT)", KeyType: devca.ECDSAP256, TSA: true})
+	if err != nil {
+		return evidence{}, err
+	}
+	a, err := tsa.New(tsa.Config{Signer: id.Key, Chain: id.Chain})
+	if err != nil {
+		return evidence{}, err
+	}
+	tc := &tsa.Client{URL: "http://tsa.segel-demo.invalid/", Roots: ca.RootPool(), Post: func(ctx context.Context, _, _ string, body []byte) ([]byte, error) {
+		tok, err := a.Respond(ctx, body, "segel demo")
+		if tok != nil {
+			return tok.Response, nil
+		}
+		return nil, err
+	}}
+	fetcher := &verify.Fetcher{Client: &http.Client{Transport: ca.Responder().Transport()}}
+	return evidence{level: levelLTA, ts: tc, ltv: &ltv.Options{Level: ltv.LevelLTA, TSA: tc, Fetcher: fetcher, Certs: []*x509.Certificate{ca.Root}}}, nil
 }
 
 func writeDemoFile(path string, data []byte, mode os.FileMode, force bool) error {
