@@ -72,7 +72,7 @@ func PrepareDocTimestamp(ctx context.Context, in io.ReaderAt, size int64, out Ou
 		return nil, err
 	}
 	hh := h.New()
-	bw := bufio.NewWriterSize(out, 1<<20)
+	bw := bufio.NewWriterSize(out, copyBuffer(size+int64(len(upd))))
 	if _, err := io.Copy(io.MultiWriter(bw, hh), io.NewSectionReader(in, 0, size)); err != nil {
 		return nil, fmt.Errorf("signer: copy input: %w", err)
 	}

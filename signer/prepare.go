@@ -70,7 +70,7 @@ func Prepare(ctx context.Context, in io.ReaderAt, size int64, out Output, opts O
 		return nil, err
 	}
 	h := opts.Hash.New()
-	bw := bufio.NewWriterSize(out, 1<<20)
+	bw := bufio.NewWriterSize(out, copyBuffer(size+int64(len(upd))))
 	if _, err := io.Copy(io.MultiWriter(bw, h), io.NewSectionReader(in, 0, size)); err != nil {
 		return nil, fmt.Errorf("signer: copy input: %w", err)
 	}
@@ -177,4 +177,17 @@ func (p *Prepared) write(der []byte, level string) (*Result, error) {
 	res.CMSSize = len(der)
 	res.Level = level
 	return &res, nil
+}
+
+// copyBuffer is the write buffer for an output of n bytes: 1 MiB for
+// large files, no bigger than the file for small ones.
+func copyBuffer(n int64) int {
+	const max = 1 << 20
+	if n < 4096 {
+		return 4096
+	}
+	if n > max {
+		return max
+	}
+	return int(n)
 }

@@ -100,6 +100,8 @@ type sigInfo struct {
 	chains   [][]*x509.Certificate
 	signedAt time.Time
 	tsaCert  *x509.Certificate // for document time-stamps
+	// tokenSize is the size of the largest time-stamp token it holds.
+	tokenSize int
 }
 
 // Extend writes in (of the given size) to out with the validation data
@@ -189,11 +191,20 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out signer.Output, 
 	if h == 0 {
 		h = crypto.SHA256
 	}
-	probe, _, err := o.TSA.Stamp(ctx, make([]byte, h.Size()))
-	if err != nil {
-		return nil, fmt.Errorf("ltv: %w: %w", signer.ErrTimestamp, err)
+	// Room for the token: a probe token's size, unless the file's own
+	// time-stamp tokens tell it (they come from TSAs of the same kind).
+	reserve := 0
+	for _, s := range sigs {
+		reserve = max(reserve, s.tokenSize)
 	}
-	pt, err := signer.PrepareDocTimestamp(ctx, withDSS, size+int64(len(upd)), out, h, len(probe)+512)
+	if reserve == 0 {
+		probe, _, err := o.TSA.Stamp(ctx, make([]byte, h.Size()))
+		if err != nil {
+			return nil, fmt.Errorf("ltv: %w: %w", signer.ErrTimestamp, err)
+		}
+		reserve = len(probe)
+	}
+	pt, err := signer.PrepareDocTimestamp(ctx, withDSS, size+int64(len(upd)), out, h, reserve+2048)
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +297,7 @@ func signatures(doc *pdf.Document, size int64, extra []*x509.Certificate) ([]*si
 		s.chains = append(s.chains, ch)
 		if s.docTS {
 			s.tsaCert = leaf
+			s.tokenSize = len(der)
 		}
 		// The TSA chains of signature time-stamps.
 		for _, ua := range sd.Signers[0].UnsignedAttributes {
@@ -293,6 +305,7 @@ func signatures(doc *pdf.Document, size int64, extra []*x509.Certificate) ([]*si
 				continue
 			}
 			for _, tok := range ua.Values {
+				s.tokenSize = max(s.tokenSize, len(tok))
 				tsd, err := cms.Parse(tok)
 				if err != nil || len(tsd.Signers) == 0 {
 					continue

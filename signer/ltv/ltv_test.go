@@ -35,7 +35,9 @@ type env struct {
 	pks  []byte
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	ca, err := devca.New(devca.Options{RevocationURL: "http://status.segel.test"})
 	if err != nil {
@@ -69,6 +71,10 @@ func newEnv(t *testing.T) *env {
 
 // key is an in-memory signing key certified by the env's CA.
 func (e *env) key(t *testing.T, name string, leaf devca.LeafRequest) (*memkey.Key, keystore.Key) {
+	return e.keyB(t, name, leaf)
+}
+
+func (e *env) keyB(t testing.TB, name string, leaf devca.LeafRequest) (*memkey.Key, keystore.Key) {
 	t.Helper()
 	mk := memkey.MustNew(t, name, memkey.Options{CA: e.ca, Leaf: leaf})
 	k, err := keystore.Open(context.Background(), mk.Ref(), keystore.Options{})
