@@ -1,13 +1,16 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"segel/pkinet"
 	"segel/signer"
+	"segel/signer/ltv"
 	"segel/tsa"
+	"segel/verify"
 )
 
 // TSAClientConfig is the time-stamping authority the server asks for
@@ -88,7 +91,30 @@ func (s *Server) levelOf(asked string) (string, signer.Timestamper, *apiError) {
 		}
 		return "B-T", s.timestamper, nil
 	case "B-LT", "B-LTA":
-		return "", nil, errorf(http.StatusUnprocessableEntity, "level_unavailable", "level %s is not available yet: this server signs at B-B or B-T", asked)
+		if s.timestamper == nil {
+			return "", nil, errorf(http.StatusUnprocessableEntity, "no_tsa", "level %s needs a time-stamping authority, and this server has none configured", asked)
+		}
+		return asked, s.timestamper, nil
 	}
-	return "", nil, errorf(http.StatusBadRequest, "bad_option", "level must be B-B or B-T")
+	return "", nil, errorf(http.StatusBadRequest, "bad_option", "level must be B-B, B-T, B-LT or B-LTA")
+}
+
+// extendLTV makes the signed spool B-LT or B-LTA: the chains' validation
+// data (fetched through fetch.allow's guard) and, for B-LTA, a document
+// time-stamp. It returns the new spool; the old one is closed.
+func (s *Server) extendLTV(ctx context.Context, level string, signed *spool) (*spool, *ltv.Result, error) {
+	nc, err := s.cfg.PKINet()
+	if err != nil {
+		return nil, nil, err
+	}
+	tc, _ := s.timestamper.(*tsa.Client)
+	out := newSpool(s.cfg.Limits.TempDir, int64(s.cfg.Limits.MemoryBuffer))
+	res, err := ltv.Extend(ctx, signed, signed.Size(), out, ltv.Options{Level: level, TSA: tc,
+		Fetcher: &verify.Fetcher{Network: nc}, Certs: s.trustCerts})
+	if err != nil {
+		out.Close()
+		return nil, nil, err
+	}
+	signed.Close()
+	return out, res, nil
 }

@@ -70,6 +70,9 @@ type Server struct {
 	store     store.Store  // the document store, or nil
 	// timestamper time-stamps signatures (B-T), or nil.
 	timestamper signer.Timestamper
+	// trustCerts are the trust sets' certificates: they complete chains
+	// for B-LT and B-LTA.
+	trustCerts []*x509.Certificate
 	docRate     *rateLimiter // requests to /v/ per client address
 
 	// testHook, when set by tests, is called at named points of request
@@ -116,6 +119,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 			return fail(fmt.Errorf("server: trust set %q: %w", name, err))
 		}
 		s.trust[name] = pool
+		for _, f := range files {
+			if certs, err := certfile.Read(c.path(f)); err == nil {
+				s.trustCerts = append(s.trustCerts, certs...)
+			}
+		}
 	}
 	s.trustList = slices.Sorted(maps.Keys(s.trust))
 	for name, kc := range c.Keys {

@@ -154,7 +154,7 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 	if s.audit == nil || s.audit.Err() != nil {
 		return nil, nil, errorf(http.StatusServiceUnavailable, "audit_unavailable", "signing is stopped: the audit log cannot be written; the operator must fix it and restart the service")
 	}
-	_, ts, e := s.levelOf(up.opts.Level)
+	level, ts, e := s.levelOf(up.opts.Level)
 	if e != nil {
 		return nil, nil, e
 	}
@@ -209,6 +209,17 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 		return nil, nil, s.signError(err, ctx)
 	}
 	res := results[0].Result
+	if level == "B-LT" || level == "B-LTA" {
+		x, _, err := s.extendLTV(ctx, level, out)
+		if err != nil {
+			out.Close()
+			s.log.Warn("validation data could not be added", "level", level, "error", err.Error())
+			return nil, nil, errorf(http.StatusServiceUnavailable, "ltv_unavailable", "the signature was made, but the validation data for %s could not be obtained (%v), so no document is returned; try again, or ask for level=B-T", level, err)
+		}
+		r := *res
+		r.Level, r.Size = level, x.Size()
+		res, out = &r, x
+	}
 	if st != nil {
 		st.level = res.Level
 	}
