@@ -73,7 +73,7 @@ type Server struct {
 	// trustCerts are the trust sets' certificates: they complete chains
 	// for B-LT and B-LTA.
 	trustCerts []*x509.Certificate
-	docRate     *rateLimiter // requests to /v/ per client address
+	docRate    *rateLimiter // requests to /v/ per client address
 
 	// testHook, when set by tests, is called at named points of request
 	// handling ("sign:input", "verify:input").
