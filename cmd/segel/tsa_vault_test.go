@@ -183,11 +183,33 @@ func TestVaultTSA(t *testing.T) {
 		t.Fatalf("%d Transit calls for %d queries one by one", c, m)
 	}
 	t.Logf("%d queries one by one: %.0f tokens/s", m, m/one.Seconds())
+
+	// The two-party PKS on Vault keys, PAdES B-LTA: signature time-stamps
+	// from this TSA, OCSP from Vault PKI's responder, a document
+	// time-stamp; pdfsig and segel verify accept it.
+	vaultEnv(t, s.Addr, s.AdminToken())
+	for _, k := range []struct{ name, typ, cn string }{{"pks-tuban", "ecdsa-p256", "Bupati Tuban"}, {"pks-jatim", "rsa-3072", "Gubernur Jawa Timur"}} {
+		mustSegel(t, "keys", "create", "--type", k.typ, "transit/"+k.name)
+		mustSegel(t, "cert", "request", "--key", "vault:transit/"+k.name, "--pki", vaulttest.PKI, "--role", vaulttest.Role, "--cn", k.cn)
+	}
+	ltvArgs := []string{"--tsa", url, "--tsa-roots", s.RootFile, "--tsa-allow", "loopback", "--online-allow", "loopback", "--trust", s.RootFile}
+	kab, both := filepath.Join(dir, "pks-kab.pdf"), filepath.Join(dir, "pks-lta.pdf")
+	r = mustSegel(t, append(append([]string{"sign", "--key", "vault:transit/pks-tuban", "--field", "SigKabupaten", "--certify", "2", "--level", "B-T"}, ltvArgs...), "-o", kab, testPKS(t))...)
+	r = mustSegel(t, append(append([]string{"sign", "--key", "vault:transit/pks-jatim", "--field", "SigProvinsi", "--level", "B-LTA"}, ltvArgs...), "-o", both, kab)...)
+	if !strings.Contains(r.stderr, "PAdES B-LTA") {
+		t.Fatalf("sign B-LTA on Vault: %s", r.stderr)
+	}
+	r = mustSegel(t, "verify", "--trust", s.RootFile, both)
+	if !strings.Contains(r.stdout, "TOTAL_PASSED (3 signature(s)") || strings.Count(r.stdout, "PAdES B-LTA") != 2 {
+		t.Fatalf("verify:\n%s", r.stdout)
+	}
 	stop()
 
 	// Every token is in the audit log, and the log's chain holds.
 	r = mustSegel(t, "audit", "verify", auditLog)
-	if !strings.Contains(r.stdout, "intact, 1101 entries") {
+	// 1 + 1,000 + 100 queries, and 5 tokens for the PKS: a probe and a
+	// token for each signature, and the document time-stamp.
+	if !strings.Contains(r.stdout, "intact, 1106 entries") {
 		t.Fatalf("audit verify: %s%s", r.stdout, r.stderr)
 	}
 }
