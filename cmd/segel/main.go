@@ -51,7 +51,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 	app := newApp(stdout, stderr)
-	if err := app.RunContext(ctx, args); err != nil {
+	inv, err := prepareArgs(app, args)
+	if err != nil {
+		return report(stderr, err)
+	}
+	if err := app.RunContext(ctx, inv.args); err != nil {
 		return report(stderr, err)
 	}
 	return exitOK
@@ -79,6 +83,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			tsaCommand(),
 			extendCommand(),
 			officialsCommand(),
+			versionCommand(),
+			completionCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
@@ -123,16 +129,20 @@ func report(w io.Writer, err error) int {
 	}
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "segel: ")
-	fmt.Fprintf(w, "segel: error: %s\n", msg)
+	fmt.Fprintf(w, "segel: %s: %s\n", tr("error"), msg)
 	var he *hintError
-	if errors.As(err, &he) {
+	hinted := errors.As(err, &he)
+	if hinted {
 		for _, h := range he.hints {
-			fmt.Fprintf(w, "segel: hint: %s\n", h)
+			fmt.Fprintf(w, "segel: %s: %s\n", tr("hint"), h)
 		}
 	}
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "flag provided but not defined") {
-		fmt.Fprintln(w, "segel: hint: run \"segel help\" for usage")
+		// The general advice only where nothing more specific was said.
+		if !hinted && !errors.As(err, &folderError{}) {
+			fmt.Fprintf(w, "segel: %s: %s\n", tr("hint"), tr("run \"segel help\" for usage"))
+		}
 		return exitUsage
 	}
 	return exitFailure

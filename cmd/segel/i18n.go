@@ -1,0 +1,119 @@
+package main
+
+import (
+	"os"
+	"strings"
+)
+
+// The command's own words in Indonesian: errors and hints written by
+// cmd/segel, the labels of the readable verification report, the archive
+// summary and the HTML report. They are used when the locale
+// (LC_ALL, then LC_MESSAGES, then LANG) is Indonesian (id or id_ID).
+// Keys are the English text (a fmt format where the text has values);
+// a text not in the catalog is shown in English. Messages from the
+// libraries (the verifier's errors and warnings) stay in English.
+
+// indonesian reports whether messages should be in Indonesian.
+func indonesian() bool {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := os.Getenv(v); l != "" {
+			return l == "id" || strings.HasPrefix(l, "id_") || strings.HasPrefix(l, "id.")
+		}
+	}
+	return false
+}
+
+// tr returns s in the user's language.
+func tr(s string) string {
+	if indonesian() {
+		if t, ok := catalogID[s]; ok {
+			return t
+		}
+	}
+	return s
+}
+
+var catalogID = map[string]string{
+	// main.go: prefixes, usage.
+	"error":                           "galat",
+	"hint":                            "saran",
+	"run \"segel help\" for usage":    "jalankan \"segel help\" untuk cara pemakaian",
+	"internal error":                  "galat internal",
+	"run \"%s --help\" for its usage": "jalankan \"%s --help\" untuk cara pemakaiannya",
+	"this is a bug in segel; please report it with the command you ran (not the file)": "ini kutu (bug) di segel; laporkan beserta perintah yang dijalankan (bukan berkasnya)",
+
+	// cliargs.go
+	"flag %s of %s needs a value":                                        "opsi %s dari %s memerlukan nilai",
+	"the folder %s does not exist (create it first, or write elsewhere)": "folder %s tidak ada (buat dulu, atau tulis ke tempat lain)",
+	"%s is not a folder":                                                 "%s bukan folder",
+	"%q is not a command of %s":                                          "%q bukan perintah %s",
+	"did you mean %s?":                                                   "maksud Anda %s?",
+	"the commands are: %s":                                               "perintah yang ada: %s",
+	"%s has no flag %s":                                                  "%s tidak punya opsi %s",
+	"run \"%s --help\" for its flags":                                    "jalankan \"%s --help\" untuk daftar opsinya",
+	"or":                                                                 "atau",
+	"Required flags %s not set":                                          "opsi wajib %s belum diberikan",
+	"Required flag %s not set":                                           "opsi wajib %s belum diberikan",
+	"completion takes one shell: bash, zsh or fish":                      "completion memerlukan satu shell: bash, zsh atau fish",
+
+	// verify.go
+	"verify needs at least one FILE or DIR":                            "verify memerlukan paling sedikit satu BERKAS atau FOLDER",
+	"no PDF files found":                                               "tidak ada berkas PDF",
+	"%s: no such file or folder":                                       "%s: berkas atau folder tidak ada",
+	"--at %q is not an RFC 3339 time (e.g. 2026-11-27T10:00:00+07:00)": "--at %q bukan waktu RFC 3339 (mis. 2026-11-27T10:00:00+07:00)",
+	"--shard %q: write i/N with 0 <= i < N (e.g. 0/4)":                 "--shard %q: tulis i/N dengan 0 <= i < N (mis. 0/4)",
+	"--report %q: the name must end in .jsonl, .csv or .html":          "--report %q: nama harus berakhiran .jsonl, .csv atau .html",
+	"interrupted: %d of %d file(s) verified; the summary covers those": "dihentikan: %d dari %d berkas diperiksa; ringkasan hanya mencakup itu",
+
+	// report.go: the readable report.
+	"%d signature(s), %d revision(s)":     "%d tanda tangan, %d revisi",
+	"signer":                              "penanda tangan",
+	"time":                                "waktu",
+	"(proven by a verified timestamp)":    "(dibuktikan cap waktu yang sah)",
+	"(claimed by the signer, not proven)": "(menurut penanda tangan, tidak dibuktikan)",
+	"reason":                              "alasan",
+	"location":                            "lokasi",
+	"chain":                               "rantai",
+	"checks":                              "pemeriksaan",
+	"covers revision %d of %d":            "mencakup revisi %d dari %d",
+	"revocation":                          "pencabutan",
+	"changes after signing":               "perubahan setelah ditandatangani",
+	"allowed":                             "diizinkan",
+	"NOT ALLOWED":                         "TIDAK DIIZINKAN",
+	"page %d":                             "halaman %d",
+	"warning":                             "peringatan",
+	"verdict":                             "putusan",
+	"field":                               "kolom",
+	"no chain can be trusted without trust roots: pass --trust ROOTS.pem":                                                                   "tanpa akar tepercaya tidak ada rantai yang dapat dipercaya: berikan --trust AKAR.pem",
+	"revocation was checked only against the data in the file: --online asks the certificates' OCSP responders and CRL distribution points": "status pencabutan hanya diperiksa dengan data di dalam berkas: --online bertanya ke OCSP dan CRL sertifikatnya",
+
+	// summary.go
+	"Summary": "Ringkasan",
+	"files":   "berkas",
+	"file(s) verified in %s (%.1f files/s, %.1f MB/s)": "berkas diperiksa dalam %s (%.1f berkas/dtk, %.1f MB/dtk)",
+	"errors (no verdict)":                              "galat (tanpa putusan)",
+	"skipped (unchanged since the last run)":           "dilewati (tidak berubah sejak pemeriksaan terakhir)",
+	"By indication":                                    "Menurut putusan",
+	"By signer organisation":                           "Menurut organisasi penanda tangan",
+	"By PAdES level":                                   "Menurut level PAdES",
+	"By certificate expiry year":                       "Menurut tahun kedaluwarsa sertifikat",
+	"Without LTV, certificate expiring within a year":  "Tanpa LTV, sertifikat kedaluwarsa dalam setahun",
+	"(none)":      "(tidak ada)",
+	"(unknown)":   "(tidak diketahui)",
+	"(not PAdES)": "(bukan PAdES)",
+	"expires %s":  "kedaluwarsa %s",
+
+	// report_html.go
+	"Verification report":             "Laporan verifikasi",
+	"File":                            "Berkas",
+	"Verdict":                         "Putusan",
+	"Signatures":                      "Tanda tangan",
+	"Signers":                         "Penanda tangan",
+	"Levels":                          "Level",
+	"Size":                            "Ukuran",
+	"Details":                         "Rincian",
+	"Generated":                       "Dibuat",
+	"Click a column heading to sort.": "Klik judul kolom untuk mengurutkan.",
+	"Errors":                          "Galat",
+	"Warnings":                        "Peringatan",
+}
