@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -302,4 +303,35 @@ func reasonOf(err error) string {
 		return "backend credentials refused"
 	}
 	return "backend failed"
+}
+
+// CheckKeys opens every configured key once and checks that its
+// certificate may sign now: what `segel serve --check` reports before a
+// deployment, instead of the first request finding out.
+func (s *Server) CheckKeys(ctx context.Context) error {
+	names := make([]string, 0, len(s.keys))
+	for n := range s.keys {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, n := range names {
+		slot := s.keys[n]
+		h, err := slot.acquire(ctx)
+		if err != nil {
+			var ke *KeyUnavailableError
+			if errors.As(err, &ke) && ke.Err != nil {
+				err = ke.Err
+			}
+			errs = append(errs, fmt.Errorf("keys.%s (%s) cannot be opened: %w", n, slot.ref, err))
+			continue
+		}
+		if chain := h.key.Chain(); len(chain) > 0 {
+			if err := keystore.CheckSigningCertificate(chain[0], time.Now()); err != nil {
+				errs = append(errs, fmt.Errorf("keys.%s: %w", n, err))
+			}
+		}
+		slot.release(h)
+	}
+	return errors.Join(errs...)
 }

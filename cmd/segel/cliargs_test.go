@@ -67,9 +67,40 @@ func TestForgivingCLI(t *testing.T) {
 		t.Errorf("missing output folder: exit %d\n%s", r.code, r.stderr)
 	}
 
+	// A missing path is one error line; the other files are verified.
+	root := filepath.Join(dir, "root.pem")
+	os.WriteFile(root, ca.RootPEM(), 0o644)
+	r = segel(t, "verify", "--trust", root, filepath.Join(dir, "hilang.pdf"), out)
+	if r.code != exitUsage || strings.Count(r.stderr, "segel: error:") != 1 || !strings.Contains(r.stderr, "hilang.pdf") ||
+		!strings.Contains(r.stdout, "ditandatangani.pdf: TOTAL_PASSED") || !strings.Contains(r.stderr, "segel: 1 files") && !strings.Contains(r.stdout, "TOTAL_PASSED") {
+		t.Errorf("verify with a missing path: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
 	t.Setenv("LANG", "id_ID.UTF-8")
 	r = segel(t, "sign", testPKS(t), "--key", key.Ref(), "-o", filepath.Join(dir, "tidak-ada", "x.pdf"))
 	if !strings.Contains(r.stderr, "segel: galat: folder") || !strings.Contains(r.stderr, "tidak ada") {
 		t.Errorf("Indonesian: %s", r.stderr)
+	}
+}
+
+// TestServeCheckOpensKeys: segel serve --check opens every key, so a key
+// that cannot open fails the check with its name, and a good one passes.
+func TestServeCheckOpensKeys(t *testing.T) {
+	ca, _ := devca.New(devca.Options{})
+	key := memkey.MustNew(t, "serve-check", memkey.Options{CA: ca})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "segel-serve.yaml")
+	write := func(ref string) {
+		os.WriteFile(cfg, []byte("listen: 127.0.0.1:0\nallow_plain_http: true\nkeys:\n  kepala:\n    ref: "+ref+"\naudit:\n  file: audit.jsonl\n"), 0o600)
+	}
+	write(key.Ref())
+	r := segel(t, "serve", "--config", cfg, "--check")
+	if r.code != 0 || !strings.Contains(r.stderr, "the configuration is valid") {
+		t.Fatalf("good key: exit %d\n%s", r.code, r.stderr)
+	}
+	write("file:" + filepath.Join(dir, "tidak-ada.p12"))
+	r = segel(t, "serve", "--config", cfg, "--check")
+	if r.code == 0 || !strings.Contains(r.stderr, "keys.kepala") || !strings.Contains(r.stderr, "cannot be opened") {
+		t.Fatalf("missing key file: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -87,6 +87,11 @@ func serveCommand() *cli.Command {
 			}
 			defer srv.Close()
 			if c.Bool("check") {
+				// Every key is opened once: a key that cannot open fails
+				// the check, not the first signing request.
+				if err := srv.CheckKeys(c.Context); err != nil {
+					return configError(err)
+				}
 				fmt.Fprintln(c.App.ErrWriter, "segel: the configuration is valid")
 				return nil
 			}

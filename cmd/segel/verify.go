@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -73,11 +74,14 @@ func verifyCommand() *cli.Command {
 				opts.Online = true
 				opts.Fetcher = &verify.Fetcher{Network: pkinet.Config{Guard: guard}}
 			}
-			files, err := collectPDFs(c.Args().Slice())
-			if err != nil {
-				return usageError{err}
+			files, problems := collectPDFs(c.Args().Slice())
+			for _, p := range problems {
+				fmt.Fprintf(c.App.ErrWriter, "segel: %s: %v\n", tr("error"), p)
 			}
 			if len(files) == 0 {
+				if len(problems) > 0 {
+					return exitError{exitUsage}
+				}
 				return usageError{errors.New("no PDF files found")}
 			}
 			jobs := c.Int("jobs")
@@ -85,6 +89,9 @@ func verifyCommand() *cli.Command {
 				jobs = 1
 			}
 			code := verifyFiles(c.Context, files, opts, jobs, c.Duration("timeout"), c.Bool("json"), c.App.Writer, c.App.ErrWriter)
+			if len(problems) > 0 {
+				code = worseExit(code, exitUsage)
+			}
 			if code != 0 {
 				return exitError{code}
 			}
@@ -102,34 +109,38 @@ func loadRoots(paths []string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func collectPDFs(args []string) ([]string, error) {
+func collectPDFs(args []string) ([]string, []error) {
 	var out []string
+	var problems []error
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
-			return nil, err
+			// One line for this path; the others are still verified.
+			problems = append(problems, err)
+			continue
 		}
 		if !st.IsDir() {
 			out = append(out, a)
 			continue
 		}
 		var found []string
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				problems = append(problems, err)
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
 			}
 			if d.Type().IsRegular() && strings.EqualFold(filepath.Ext(p), ".pdf") {
 				found = append(found, p)
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 		sort.Strings(found)
 		out = append(out, found...)
 	}
-	return out, nil
+	return out, problems
 }
 
 type verifyResult struct {
@@ -157,6 +168,7 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 		}
 	}()
 	worst := 0
+	counts := map[string]int{}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for i, f := range files {
@@ -171,6 +183,7 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 			} else {
 				writeReport(stdout, r.rep)
 			}
+			counts[r.rep.Indication]++
 			switch r.rep.Indication {
 			case verify.TotalPassed:
 			case verify.Indeterminate:
@@ -179,9 +192,29 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 				code = 1
 			}
 		}
+		if r.err != nil {
+			counts["error"]++
+		}
 		worst = worseExit(worst, code)
 	}
 	wg.Wait()
+	if len(files) > 1 {
+		order := []string{verify.TotalPassed, verify.TotalFailed, verify.Indeterminate}
+		var rest []string
+		for k := range counts {
+			if k != "error" && !slices.Contains(order, k) {
+				rest = append(rest, k)
+			}
+		}
+		sort.Strings(rest)
+		var parts []string
+		for _, k := range append(append(order, rest...), "error") {
+			if counts[k] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+			}
+		}
+		fmt.Fprintf(stderr, "segel: %d files: %s\n", len(files), strings.Join(parts, ", "))
+	}
 	return worst
 }
 
