@@ -104,3 +104,24 @@ func TestServeCheckOpensKeys(t *testing.T) {
 		t.Fatalf("missing key file: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestDemoConfigChecks: deploy/segel-serve.demo.yaml passes serve --check
+// as shipped, on the files segel demo writes.
+func TestDemoConfigChecks(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, "deploy"), 0o755)
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "segel-serve.demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(root, "deploy", "segel-serve.demo.yaml")
+	os.WriteFile(cfg, b, 0o644)
+	if r := segel(t, "serve", "--config", cfg, "--check"); r.code == 0 {
+		t.Fatal("the demo configuration passed --check without the demo's files")
+	}
+	mustSegel(t, "demo", "--dir", filepath.Join(root, "segel-demo"))
+	r := mustSegel(t, "serve", "--config", cfg, "--check")
+	if !strings.Contains(r.stderr, "the configuration is valid") {
+		t.Fatalf("serve --check: %s", r.stderr)
+	}
+}
