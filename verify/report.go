@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -101,7 +102,9 @@ type Signature struct {
 	Coverage  string  `json:"coverage"`
 	ByteRange []int64 `json:"byte_range,omitempty"`
 	// Revision is the revision the signature covers, counted from 0 (the
-	// original file); -1 when its byte range ends at no revision.
+	// original file); -1 when its byte range ends at no revision. In JSON
+	// it is counted from 1, as the readable report counts ("revision 2
+	// of 5"), and 0 there means none.
 	Revision int `json:"revision"`
 	// Modification is "none", "allowed" or "disallowed": what changed after
 	// the signature, judged by the rules of docs/verify-policy.md.
@@ -236,4 +239,17 @@ func (r *Report) conclude() {
 			r.Indication, r.SubIndication = s.Indication, s.SubIndication
 		}
 	}
+}
+
+// MarshalJSON writes the signature with its revision counted from 1, as
+// the readable report and the web page count.
+func (s Signature) MarshalJSON() ([]byte, error) {
+	type plain Signature
+	p := plain(s)
+	if p.Revision < 0 {
+		p.Revision = 0
+	} else {
+		p.Revision++
+	}
+	return json.Marshal(p)
 }

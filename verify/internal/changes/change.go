@@ -23,11 +23,16 @@
 // The rules, by DocMDP level, are in docs/verify-policy.md.
 package changes
 
-import "segel/pdf"
+import (
+	"encoding/json"
+
+	"segel/pdf"
+)
 
 // Change is one difference between a signed revision and a later one.
 type Change struct {
-	// Revision is the revision in which the change was made.
+	// Revision is the revision in which the change was made, counted from
+	// 0 (the original file); JSON counts from 1, as the reports do.
 	Revision int `json:"revision"`
 	// Object is the object concerned ("12 0 R"), or "trailer" or
 	// "document" for changes not tied to one object.
@@ -137,3 +142,12 @@ func (p Policy) locked(name string) bool {
 }
 
 func refName(num uint32, gen uint16) string { return pdf.Ref{Num: num, Gen: gen}.String() }
+
+// MarshalJSON writes the change with its revision counted from 1, as the
+// readable report and the web page count.
+func (c Change) MarshalJSON() ([]byte, error) {
+	type plain Change
+	p := plain(c)
+	p.Revision++
+	return json.Marshal(p)
+}
