@@ -76,6 +76,11 @@ func prepareArgs(app *cli.App, args []string) (invocation, error) {
 			return inv, nil
 		}
 		next := findCommand(cmds, name)
+		if next == nil && cmd != nil && cmd.Action != nil {
+			// A command with sub-commands and an action of its own
+			// ("segel fields FILE"): the rest are its arguments.
+			break
+		}
 		if next == nil {
 			where := "segel"
 			if len(inv.path) > 0 {
@@ -92,7 +97,7 @@ func prepareArgs(app *cli.App, args []string) (invocation, error) {
 	if cmd == nil {
 		return inv, nil
 	}
-	if len(cmd.Subcommands) > 0 {
+	if len(cmd.Subcommands) > 0 && cmd.Action == nil {
 		// A group called without a sub-command: urfave/cli shows its help.
 		inv.args = append(out, rest...)
 		return inv, nil

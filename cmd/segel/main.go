@@ -83,6 +83,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			tsaCommand(),
 			extendCommand(),
 			officialsCommand(),
+			fieldsCommand(),
 			versionCommand(),
 			completionCommand(),
 		},
