@@ -76,6 +76,14 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 	catChanged := false
 
 	var fieldRef pdf.Ref
+	if o.Field == "" && o.FirstEmpty && o.Rect[2] == 0 {
+		for _, f := range fields {
+			if f.Type == "Sig" && (f.Dict["V"] == nil || isNull(f.Dict["V"])) {
+				o.Field = f.Name
+				break
+			}
+		}
+	}
 	if o.Field != "" {
 		f, ok := pdf.FieldByName(fields, o.Field)
 		if !ok {
@@ -115,9 +123,11 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 			}
 			wd["F"] = pdf.Int(132) // Print | Locked
 			if rect := rectOf(doc, wd["Rect"]); !o.NoAppearance && rect.visible() {
-				ap := appearance(o, rect)
-				apRef := u.Add(ap)
-				wd["AP"] = pdf.Dict{"N": apRef}
+				ap, err := o.appearanceFor(rect, u)
+				if err != nil {
+					return nil, err
+				}
+				wd["AP"] = pdf.Dict{"N": u.Add(ap)}
 			}
 			if wr != f.Ref {
 				u.Set(wr, wd)
@@ -128,12 +138,32 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 		name := uniqueName(fields)
 		p.fieldName = name
 		page := pages[0]
-		fieldRef = u.Alloc()
-		u.Set(fieldRef, pdf.Dict{
+		widget := pdf.Dict{
 			"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Widget"), "FT": pdf.Name("Sig"),
 			"T": pdf.TextString(name), "V": p.sigRef, "F": pdf.Int(132),
 			"Rect": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(0), pdf.Int(0)}, "P": page.Ref,
-		})
+		}
+		if o.Rect[2] > 0 || o.Rect[3] > 0 {
+			if o.Page < 1 || o.Page > len(pages) {
+				return nil, fmt.Errorf("signer: %w: page %d (the document has %d)", ErrBadOptions, o.Page, len(pages))
+			}
+			if o.Rect[2] < 10 || o.Rect[3] < 10 {
+				return nil, fmt.Errorf("signer: %w: a visible signature needs a rectangle of at least 10 × 10 points", ErrBadOptions)
+			}
+			page = pages[o.Page-1]
+			r := rect{o.Rect[0], o.Rect[1], o.Rect[0] + o.Rect[2], o.Rect[1] + o.Rect[3]}
+			widget["P"] = page.Ref
+			widget["Rect"] = pdf.Array{pdf.Real(r.x1), pdf.Real(r.y1), pdf.Real(r.x2), pdf.Real(r.y2)}
+			if !o.NoAppearance {
+				ap, err := o.appearanceFor(r, u)
+				if err != nil {
+					return nil, err
+				}
+				widget["AP"] = pdf.Dict{"N": u.Add(ap)}
+			}
+		}
+		fieldRef = u.Alloc()
+		u.Set(fieldRef, widget)
 		// Add the widget to the page's /Annots.
 		switch a := page.Dict["Annots"].(type) {
 		case pdf.Ref:
@@ -184,6 +214,24 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 		u.Set(catRef, newCat)
 	}
 	return p, nil
+}
+
+// appearanceFor draws the signature's appearance into r: the stamp when
+// there is one, else the default.
+func (o *Options) appearanceFor(r rect, u *pdf.Update) (*pdf.Stream, error) {
+	if o.Stamp == nil {
+		return appearance(o, r), nil
+	}
+	name := o.Name
+	if name == "" && len(o.Chain) > 0 {
+		name = o.Chain[0].Subject.CommonName
+	}
+	return stampAppearance(o.Stamp, o.Time, name, r.x2-r.x1, r.y2-r.y1, u)
+}
+
+func isNull(o pdf.Object) bool {
+	_, ok := o.(pdf.Null)
+	return ok
 }
 
 func clone(d pdf.Dict) pdf.Dict {

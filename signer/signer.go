@@ -72,6 +72,17 @@ type Options struct {
 	// a non-empty rectangle. The default draws the signer's name and the
 	// time.
 	NoAppearance bool
+	// Stamp, when set, is drawn into the signature's visible field instead
+	// of the default appearance.
+	Stamp *Stamp
+	// Page (from 1) and Rect (x, y, width, height in points) place a new
+	// visible signature field, when Field is empty.
+	Page int
+	Rect [4]float64
+	// FirstEmpty, when Field is empty and no Rect is given, signs the
+	// document's first empty signature field if it has one (a template's
+	// own field) instead of adding an invisible one.
+	FirstEmpty bool
 
 	// Set by SignAll: the room kept for a signature time-stamp token
 	// (bytes; 0 for none) and revocation data signed with the signature.

@@ -46,7 +46,7 @@ func signCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "write the signed PDF to `OUT.pdf` (or into directory DIR)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace OUT.pdf if it exists"},
 			&cli.IntFlag{Name: "batch", Value: signer.DefaultBatch, Usage: "with several inputs and a vault: key, sign up to `N` documents per Vault request (1: one request per document)"},
-		}, levelFlags()...),
+		}, append(levelFlags(), stampFlags()...)...),
 		Action: func(c *cli.Context) error {
 			jobs, err := signJobs(c.Args().Slice(), c.String("output"))
 			if err != nil {
@@ -91,12 +91,27 @@ func signCommand() *cli.Command {
 				return keyError(ref, err)
 			}
 			defer key.Close()
+			stamp, err := stampOptions(c)
+			if err != nil {
+				return err
+			}
 			opts := signer.Options{
+				Stamp: stamp, FirstEmpty: !c.IsSet("field") && !c.IsSet("rect"),
 				Hash: h, PSS: c.Bool("pss"),
 				Field: c.String("field"), Certify: c.Int("certify"),
 				Reason: c.String("reason"), Location: c.String("location"),
 				ContactInfo: c.String("contact"), Name: c.String("name"),
 				Time: time.Now(),
+			}
+			if c.IsSet("rect") {
+				r, err := parseRect(c.String("rect"))
+				if err != nil {
+					return usageError{err}
+				}
+				if c.IsSet("field") {
+					return usageError{errors.New("give either --field (an existing field) or --page/--rect (a new one)")}
+				}
+				opts.Page, opts.Rect = c.Int("page"), [4]float64{r.X, r.Y, r.W, r.H}
 			}
 			if ev.rev != nil {
 				fmt.Fprintln(c.App.ErrWriter, "segel: note: certified with no changes allowed (P=1): the revocation data is signed into the signature itself; a later document time-stamp (B-LTA) is allowed by PAdES, but Acrobat lists it as a change made after certification")

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"segel/internal/devca"
+	"segel/internal/judge"
+	"segel/internal/memkey"
+)
+
+// TestStamps: the Bupati stamps SigKabupaten (QR left of the text) and
+// the Gubernur a new field at --page/--rect; rendered at 100 dpi, zbarimg
+// reads each QR code back as its URL, mutool's text of the page holds the
+// names, NIPs, positions and the WIB time, pdffonts shows the fonts
+// embedded; pdfsig and segel verify accept both signatures. A stamp that
+// cannot fit, a name in a script the font cannot draw, and a bad zone are
+// refused with nothing written; a Cyrillic name is drawn.
+func TestStamps(t *testing.T) {
+	for _, tool := range []string{"pdftoppm", "zbarimg", "mutool", "pdffonts"} {
+		judge.Require(t, tool)
+	}
+	ca, _ := devca.New(devca.Options{})
+	kab := memkey.MustNew(t, "stamp-kab", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "Bupati Tuban"}})
+	prov := memkey.MustNew(t, "stamp-prov", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "Gubernur Jawa Timur"}})
+	dir := t.TempDir()
+	one, two := filepath.Join(dir, "pks-1.pdf"), filepath.Join(dir, "pks-2.pdf")
+	urlKab := "https://ttd.jatimprov.go.id/v/7h2kq9x4m3p8w6n5r1t0y2u4i6o8a0s1"
+	urlProv := "https://ttd.jatimprov.go.id/v/b3c5d7f9g1h3j5k7l9z1x3c5v7b9n1m3"
+	mustSegel(t, "sign", "--key", kab.Ref(), "--field", "SigKabupaten", "--certify", "2", "--stamp", "qr-left",
+		"--stamp-name", "Drs. H. ADITYA HALINDRA FARIDZKY, M.M.", "--stamp-jabatan", "Bupati Tuban", "--stamp-nip", "197808172006041012",
+		"--stamp-instansi", "Pemerintah Kabupaten Tuban", "--qr-url", urlKab, "--reason", "Menyetujui Perjanjian Kerja Sama", "-o", one, testPKS(t))
+	mustSegel(t, "sign", "--key", prov.Ref(), "--page", "3", "--rect", "100,40,260,90", "--stamp", "qr-left", "--tz", "WIB",
+		"--stamp-name", "Khofifah Indar Parawansa", "--stamp-jabatan", "Gubernur Jawa Timur", "--stamp-nip", "196505191992032001",
+		"--stamp-instansi", "Pemerintah Provinsi Jawa Timur", "--qr-url", urlProv, "-o", two, one)
+
+	out, err := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", two, "3")
+	if err != nil {
+		t.Fatalf("mutool draw: %v", err)
+	}
+	for _, want := range []string{"Drs. H. ADITYA HALINDRA", "NIP. 197808172006041012", "Bupati Tuban", "Khofifah Indar Parawansa",
+		"NIP. 196505191992032001", "Gubernur Jawa Timur", "Pemerintah Provinsi Jawa Timur", " WIB", "Desember"} {
+		if !strings.Contains(out, want) && !strings.Contains(strings.ReplaceAll(out, "\n", " "), want) {
+			t.Errorf("the rendered page lacks %q:\n%s", want, out)
+		}
+	}
+	fonts, _ := judge.Command(t, "pdffonts", two)
+	if strings.Count(fonts, "CID TrueType      Identity-H       yes yes yes") < 2 {
+		t.Errorf("stamp fonts not embedded and subset:\n%s", fonts)
+	}
+	prefix := filepath.Join(dir, "halaman")
+	if _, err := judge.Command(t, "pdftoppm", "-r", "100", "-f", "3", "-l", "3", "-png", two, prefix); err != nil {
+		t.Fatal(err)
+	}
+	pngs, _ := filepath.Glob(prefix + "*.png")
+	if len(pngs) != 1 {
+		t.Fatalf("pdftoppm wrote %v", pngs)
+	}
+	qr, _ := exec.Command("zbarimg", "-q", "--raw", pngs[0]).Output()
+	for _, u := range []string{urlKab, urlProv} {
+		if !strings.Contains(string(qr), u) {
+			t.Errorf("zbarimg did not read %s:\n%s", u, qr)
+		}
+	}
+	root := filepath.Join(dir, "root.pem")
+	os.WriteFile(root, ca.RootPEM(), 0o644)
+	r := mustSegel(t, "verify", "--trust", root, two)
+	if !strings.Contains(r.stdout, "TOTAL_PASSED (2 signature(s)") {
+		t.Fatalf("verify:\n%s", r.stdout)
+	}
+	if _, err := exec.LookPath("pdfsig"); err == nil {
+		db := judge.NewNSSDB(t, root)
+		n := 0
+		for _, res := range judge.Pdfsig(t, db, two) {
+			if res.Signed {
+				n++
+				if !res.SignatureValid || !res.CertTrusted {
+					t.Errorf("pdfsig: %s", res.Raw)
+				}
+			}
+		}
+		if n != 2 {
+			t.Errorf("pdfsig sees %d signatures", n)
+		}
+	}
+	if _, err := exec.LookPath("qpdf"); err == nil {
+		if out, err := exec.Command("qpdf", "--check", two).CombinedOutput(); err != nil {
+			t.Errorf("qpdf --check: %v\n%s", err, out)
+		}
+	}
+
+	// Cyrillic is drawn; Arabic (needs shaping) and a tiny field are refused.
+	cyr := filepath.Join(dir, "cyr.pdf")
+	mustSegel(t, "sign", "--key", prov.Ref(), "--page", "1", "--rect", "300,40,250,80", "--stamp", "text", "--stamp-name", "Анна Петрова", "-o", cyr, testPKS(t))
+	if out, _ := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", cyr, "1"); !strings.Contains(out, "Анна Петрова") {
+		t.Errorf("the Cyrillic name is not drawn:\n%s", out)
+	}
+	for name, args := range map[string][]string{
+		"arabic":   {"--page", "1", "--rect", "300,40,250,80", "--stamp", "text", "--stamp-name", "محمد"},
+		"tiny":     {"--page", "1", "--rect", "300,40,60,20", "--stamp", "qr-left", "--stamp-name", "Bupati Tuban", "--qr-url", urlKab},
+		"bad zone": {"--page", "1", "--rect", "300,40,250,80", "--stamp", "text", "--tz", "UTC"},
+	} {
+		bad := filepath.Join(dir, name+".pdf")
+		r := segel(t, append(append([]string{"sign", "--key", prov.Ref()}, args...), "-o", bad, testPKS(t))...)
+		if r.code == 0 || strings.Count(r.stderr, "segel: error:") != 1 || fileExists(bad) {
+			t.Errorf("%s: exit %d\n%s", name, r.code, r.stderr)
+		}
+	}
+}

@@ -1,0 +1,337 @@
+package signer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/boombuler/barcode/qr"
+
+	"segel/internal/fonts"
+	"segel/pdf"
+)
+
+// ErrStampTooSmall means the stamp's text does not fit its rectangle even
+// at the smallest size (6 pt): segel never cuts text off.
+var ErrStampTooSmall = errors.New("the stamp does not fit its rectangle")
+
+// Stamp is the visible face of an electronic signature (TTE), as
+// Indonesian government documents show it: who signed (name, position,
+// NIP, agency), when (in WIB, WITA or WIT, with Indonesian month names),
+// why, and a QR code leading to the document's verification page.
+type Stamp struct {
+	// Layout is "qr-left" (the QR code left of the text, as BSrE stamps
+	// look; the default) or "text".
+	Layout                       string
+	Name, Jabatan, NIP, Instansi string
+	Reason                       string
+	// Zone is WIB (the default), WITA or WIT.
+	Zone string
+	// VerifyURL is what the QR code encodes; no QR code when empty.
+	VerifyURL string
+}
+
+// MinStampSize is the smallest font size a stamp is set in.
+const MinStampSize = 6.0
+
+var months = [...]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"}
+
+// zones are Indonesia's time zones.
+var zones = map[string]*time.Location{
+	"WIB":  time.FixedZone("WIB", 7*3600),
+	"WITA": time.FixedZone("WITA", 8*3600),
+	"WIT":  time.FixedZone("WIT", 9*3600),
+}
+
+// IndonesianTime formats t as "3 Desember 2026 14.05 WIB" in zone (WIB,
+// WITA or WIT; WIB when empty).
+func IndonesianTime(t time.Time, zone string) (string, error) {
+	if zone == "" {
+		zone = "WIB"
+	}
+	loc, ok := zones[strings.ToUpper(zone)]
+	if !ok {
+		return "", fmt.Errorf("signer: %w: time zone %q (use WIB, WITA or WIT)", ErrBadOptions, zone)
+	}
+	t = t.In(loc)
+	return fmt.Sprintf("%d %s %d %02d.%02d %s", t.Day(), months[t.Month()-1], t.Year(), t.Hour(), t.Minute(), loc.String()), nil
+}
+
+// stampLine is one line of the stamp before wrapping.
+type stampLine struct {
+	text string
+	bold bool
+	rel  float64 // size relative to the base size
+}
+
+// stampAppearance draws st into a w × h box, adding its fonts to u.
+func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h float64, u *pdf.Update) (*pdf.Stream, error) {
+	when, err := IndonesianTime(signedAt, st.Zone)
+	if err != nil {
+		return nil, err
+	}
+	name := st.Name
+	if name == "" {
+		name = fallbackName
+	}
+	lines := []stampLine{{"Ditandatangani secara elektronik oleh:", false, 0.85}, {name, true, 1.1}}
+	for _, l := range []struct{ v, prefix string }{{st.Jabatan, ""}, {st.NIP, "NIP. "}, {st.Instansi, ""}} {
+		if strings.TrimSpace(l.v) != "" {
+			lines = append(lines, stampLine{l.prefix + l.v, false, 1})
+		}
+	}
+	lines = append(lines, stampLine{when, false, 1})
+	if st.Reason != "" {
+		lines = append(lines, stampLine{"Alasan: " + st.Reason, false, 0.85})
+	}
+	regular, err := fonts.Get(fonts.Sans)
+	if err != nil {
+		return nil, err
+	}
+	bold, err := fonts.Get(fonts.SansBold)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		f := regular
+		if l.bold {
+			f = bold
+		}
+		for _, r := range l.text {
+			if !fonts.Covers(f, r) {
+				return nil, fmt.Errorf("signer: %w: the stamp's font cannot draw %q (U+%04X) in %q", ErrBadOptions, r, r, l.text)
+			}
+		}
+	}
+
+	const pad = 4.0
+	textX, textW := pad, w-2*pad
+	var qrSide float64
+	layout := st.Layout
+	if layout == "" {
+		layout = "qr-left"
+	}
+	if layout != "qr-left" && layout != "text" {
+		return nil, fmt.Errorf("signer: %w: stamp layout %q (use qr-left or text)", ErrBadOptions, layout)
+	}
+	if st.VerifyURL != "" {
+		qrSide = min(h-2*pad, w*0.3)
+		if qrSide < 36 {
+			return nil, fmt.Errorf("signer: %w: the QR code needs at least 36 pt; the field is %.0f × %.0f pt", ErrStampTooSmall, w, h)
+		}
+		if layout == "qr-left" {
+			textX = pad + qrSide + pad
+			textW = w - textX - pad
+		}
+	}
+	textH := h - 2*pad
+	if layout == "text" && qrSide > 0 {
+		textH -= qrSide + pad
+	}
+
+	// The largest size (from 9 pt down, by 0.25 pt, not below 6) at which
+	// every wrapped line fits.
+	type placed struct {
+		text string
+		bold bool
+		size float64
+	}
+	var out []placed
+	fit := false
+	for size := 9.0; size >= MinStampSize-1e-9; size -= 0.25 {
+		out = out[:0]
+		total := 0.0
+		ok := true
+		for _, l := range lines {
+			f, sz := regular, size*l.rel
+			if l.bold {
+				f = bold
+			}
+			sz = max(sz, MinStampSize)
+			for _, wl := range wrap(f, l.text, sz, textW) {
+				if f.Width(wl, sz) > textW {
+					ok = false
+				}
+				out = append(out, placed{wl, l.bold, sz})
+				total += sz * 1.12
+			}
+		}
+		if ok && total <= textH {
+			fit = true
+			break
+		}
+	}
+	if !fit {
+		return nil, fmt.Errorf("signer: %w: %.0f × %.0f pt is too small for the stamp's text at %g pt; make the field larger or the texts shorter", ErrStampTooSmall, w, h, MinStampSize)
+	}
+
+	// Fonts: a subset of each face with the glyphs used.
+	type faceUse struct {
+		f     *fonts.Font
+		chars map[rune]uint16
+	}
+	use := map[bool]*faceUse{false: {regular, map[rune]uint16{}}, true: {bold, map[rune]uint16{}}}
+	for _, p := range out {
+		for _, r := range p.text {
+			g, _ := use[p.bold].f.Glyph(r)
+			use[p.bold].chars[r] = g
+		}
+	}
+	res := pdf.Dict{}
+	gidOf := map[bool]map[uint16]uint16{}
+	for _, b := range []bool{false, true} {
+		fu := use[b]
+		if len(fu.chars) == 0 {
+			continue
+		}
+		ref, gids, err := embedFont(u, fu.f, fu.chars, b)
+		if err != nil {
+			return nil, err
+		}
+		gidOf[b] = gids
+		if b {
+			res["FB"] = ref
+		} else {
+			res["FR"] = ref
+		}
+	}
+
+	var c bytes.Buffer
+	fmt.Fprintf(&c, "q 1 1 1 rg 0 0 %.2f %.2f re f Q\n", w, h)
+	fmt.Fprintf(&c, "q 0.1 0.2 0.5 RG 0.8 w 0.4 0.4 %.2f %.2f re S Q\n", w-0.8, h-0.8)
+	if qrSide > 0 {
+		qx, qy := pad, (h-qrSide)/2
+		if layout == "text" {
+			qx, qy = (w-qrSide)/2, pad
+		}
+		if err := drawQR(&c, st.VerifyURL, qx, qy, qrSide); err != nil {
+			return nil, err
+		}
+	}
+	c.WriteString("BT 0 g\n")
+	y := h - pad
+	for _, p := range out {
+		y -= p.size * 1.12
+		name, g := "/FR", gidOf[false]
+		f := regular
+		if p.bold {
+			name, g, f = "/FB", gidOf[true], bold
+		}
+		var hexs strings.Builder
+		for _, r := range p.text {
+			og, _ := f.Glyph(r)
+			fmt.Fprintf(&hexs, "%04X", g[og])
+		}
+		fmt.Fprintf(&c, "%s %.2f Tf 1 0 0 1 %.2f %.2f Tm <%s> Tj\n", name, p.size, textX, y+p.size*0.22, hexs.String())
+	}
+	c.WriteString("ET\n")
+	return pdf.NewStream(pdf.Dict{
+		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
+		"BBox":      pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Real(w), pdf.Real(h)},
+		"Resources": pdf.Dict{"Font": res},
+	}, c.Bytes()), nil
+}
+
+// wrap breaks text into lines no wider than width at size, at spaces; a
+// word longer than the width stays whole (the caller then shrinks).
+func wrap(f *fonts.Font, text string, size, width float64) []string {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return nil
+	}
+	var lines []string
+	cur := words[0]
+	for _, wd := range words[1:] {
+		if f.Width(cur+" "+wd, size) <= width {
+			cur += " " + wd
+			continue
+		}
+		lines = append(lines, cur)
+		cur = wd
+	}
+	return append(lines, cur)
+}
+
+// drawQR draws a QR code of s as filled squares in a side × side square
+// at x, y, with a white quiet zone of two modules.
+func drawQR(c *bytes.Buffer, s string, x, y, side float64) error {
+	code, err := qr.Encode(s, qr.M, qr.Auto)
+	if err != nil {
+		return fmt.Errorf("signer: %w: the QR code cannot hold %d characters: %v", ErrBadOptions, len(s), err)
+	}
+	n := code.Bounds().Dx()
+	m := side / float64(n+4)
+	fmt.Fprintf(c, "q 1 1 1 rg %.2f %.2f %.2f %.2f re f 0 g\n", x, y, side, side)
+	for row := 0; row < n; row++ {
+		for col := 0; col < n; col++ {
+			r, _, _, _ := code.At(col, row).RGBA()
+			if r == 0 {
+				fmt.Fprintf(c, "%.3f %.3f %.3f %.3f re\n", x+float64(col+2)*m, y+side-float64(row+3)*m, m, m)
+			}
+		}
+	}
+	c.WriteString("f Q\n")
+	return nil
+}
+
+// embedFont adds a Type 0 font (Identity-H, a CIDFontType2 with a subset
+// of f and a ToUnicode map) to u and returns its reference and the glyph
+// numbers of the subset.
+func embedFont(u *pdf.Update, f *fonts.Font, chars map[rune]uint16, bold bool) (pdf.Ref, map[uint16]uint16, error) {
+	used := make([]uint16, 0, len(chars))
+	for _, g := range chars {
+		used = append(used, g)
+	}
+	sub, err := f.Subset(used, chars)
+	if err != nil {
+		return pdf.Ref{}, nil, fmt.Errorf("signer: subsetting the stamp's font: %w", err)
+	}
+	tag := "SGLAAA+"
+	if bold {
+		tag = "SGLAAB+"
+	}
+	name := pdf.Name(tag + f.PostScriptName)
+	file := u.Add(pdf.NewStream(pdf.Dict{"Length1": pdf.Int(len(sub.Data))}, sub.Data))
+	desc := u.Add(pdf.Dict{
+		"Type": pdf.Name("FontDescriptor"), "FontName": name, "Flags": pdf.Int(f.Flags(false, true)),
+		"FontBBox":    pdf.Array{pdf.Real(f.BBox[0]), pdf.Real(f.BBox[1]), pdf.Real(f.BBox[2]), pdf.Real(f.BBox[3])},
+		"ItalicAngle": pdf.Real(f.ItalicAngle), "Ascent": pdf.Real(f.Ascent), "Descent": pdf.Real(f.Descent),
+		"CapHeight": pdf.Real(f.CapHeight), "StemV": pdf.Real(f.StemV()), "FontFile2": file,
+	})
+	var widths pdf.Array
+	for newGID, orig := range sub.Glyphs {
+		widths = append(widths, pdf.Int(newGID), pdf.Array{pdf.Real(f.Advance(orig))})
+	}
+	cid := u.Add(pdf.Dict{
+		"Type": pdf.Name("Font"), "Subtype": pdf.Name("CIDFontType2"), "BaseFont": name,
+		"CIDSystemInfo":  pdf.Dict{"Registry": pdf.String{Value: []byte("Adobe"), Pos: -1, End: -1}, "Ordering": pdf.String{Value: []byte("Identity"), Pos: -1, End: -1}, "Supplement": pdf.Int(0)},
+		"FontDescriptor": desc, "W": widths, "CIDToGIDMap": pdf.Name("Identity"), "DW": pdf.Int(1000),
+	})
+	var cm strings.Builder
+	cm.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+	var entries []string
+	for r, g := range chars {
+		var hexU strings.Builder
+		for _, u16 := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&hexU, "%04X", u16)
+		}
+		entries = append(entries, fmt.Sprintf("<%04X> <%s>\n", sub.GID[g], hexU.String()))
+	}
+	sort.Strings(entries)
+	for len(entries) > 0 { // at most 100 mappings per block
+		n := min(len(entries), 100)
+		fmt.Fprintf(&cm, "%d beginbfchar\n%sendbfchar\n", n, strings.Join(entries[:n], ""))
+		entries = entries[n:]
+	}
+	cm.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	toUni := u.Add(pdf.NewStream(pdf.Dict{}, []byte(cm.String())))
+	font := u.Add(pdf.Dict{
+		"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type0"), "BaseFont": name, "Encoding": pdf.Name("Identity-H"),
+		"DescendantFonts": pdf.Array{cid}, "ToUnicode": toUni,
+	})
+	return font, sub.GID, nil
+}
