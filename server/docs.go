@@ -79,11 +79,26 @@ func (s *Server) VerifyURL(id string) string {
 	return strings.TrimSuffix(s.cfg.Documents.BaseURL, "/") + "/v/" + id
 }
 
+// documentID is the ID the document with input hash inSHA will have in
+// the store: the ID of the document it is a signed version of, or a new
+// random one. It is known before signing, so that a stamp's QR code can
+// lead to the document's page.
+func (s *Server) documentID(ctx context.Context, inSHA string) string {
+	if s.store == nil {
+		return ""
+	}
+	if prev, err := s.store.DocumentsByHash(ctx, inSHA); err == nil && len(prev) == 1 && prev[0].OutputSHA256 == inSHA {
+		return prev[0].ID
+	}
+	return store.NewID()
+}
+
 // recordSigned records a signature the server made: a new document, or
 // one more signature of a document it signed before (the input is one of
-// its signed versions). It returns the document's ID; failures are logged
-// and do not withhold the signed file (it is already in the audit log).
-func (s *Server) recordSigned(ctx context.Context, name, inSHA, outSHA string, sig store.Signature, out io.Reader) string {
+// its signed versions). id, when not empty, is the ID documentID gave. It
+// returns the document's ID; failures are logged and do not withhold the
+// signed file (it is already in the audit log).
+func (s *Server) recordSigned(ctx context.Context, id, name, inSHA, outSHA string, sig store.Signature, out io.Reader) string {
 	if s.store == nil {
 		return ""
 	}
@@ -107,7 +122,10 @@ func (s *Server) recordSigned(ctx context.Context, name, inSHA, outSHA string, s
 		}
 		return prev[0].ID
 	}
-	d := &store.Document{ID: store.NewID(), Title: name, InputSHA256: inSHA, OutputSHA256: outSHA,
+	if id == "" {
+		id = store.NewID()
+	}
+	d := &store.Document{ID: id, Title: name, InputSHA256: inSHA, OutputSHA256: outSHA,
 		Created: sig.Time, Updated: sig.Time, Signatures: []store.Signature{sig}}
 	if err := s.store.PutDocument(ctx, d, file); err != nil {
 		s.log.Error("recording a document in the document store failed", "error", err.Error())

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"segel/internal/judge"
 )
 
 // TestDocumentPage: with the document store on, each signing is recorded
@@ -150,4 +154,38 @@ func TestDocumentPageBrowser(t *testing.T) {
 		t.Fatalf("unknown ID: %q %v", missing, err)
 	}
 	t.Logf("verdict shown: %s", verdict)
+}
+
+// TestStampQRLeadsToPage: a stamped signing on a server that records
+// documents puts the document's own page (/v/{id}) into the QR code; a
+// countersignature's QR leads to the same page.
+func TestStampQRLeadsToPage(t *testing.T) {
+	judge.Require(t, "zbarimg")
+	judge.Require(t, "pdftoppm")
+	cfg := baseConfig(t)
+	cfg.Documents = &DocumentsConfig{Store: filepath.Join(t.TempDir(), "segel.db"), KeepFiles: true, BaseURL: "https://ttd.tubankab.go.id"}
+	r := start(t, cfg)
+	resp, one := r.sign(t, tokenApp, "field=SigKabupaten&stamp=qr-left&stamp_name=Bupati+Tuban&stamp_nip=197808172006041012&tz=WIB", readTestdata(t, "pks.pdf"))
+	id := resp.Header.Get("X-Segel-Document-Id")
+	resp2, two := r.sign(t, tokenArsip, "key=sekretaris-daerah&field=SigProvinsi&stamp=qr-left&stamp_name=Sekda", one)
+	if resp2.Header.Get("X-Segel-Document-Id") != id {
+		t.Fatalf("countersignature recorded as %q, not %q", resp2.Header.Get("X-Segel-Document-Id"), id)
+	}
+	dir := t.TempDir()
+	pdfPath := filepath.Join(dir, "pks.pdf")
+	os.WriteFile(pdfPath, two, 0o644)
+	if _, err := judge.Command(t, "pdftoppm", "-r", "100", "-f", "3", "-l", "3", "-png", pdfPath, filepath.Join(dir, "p")); err != nil {
+		t.Fatal(err)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, "p*.png"))
+	out, _ := exec.Command("zbarimg", "-q", "--raw", pngs[0]).Output()
+	want := "https://ttd.tubankab.go.id/v/" + id
+	if strings.Count(string(out), want) != 2 {
+		t.Fatalf("QR codes read %q, want %s twice", out, want)
+	}
+	if code, page := r.do(t, req{method: http.MethodGet, path: "/v/" + id}); code.StatusCode != 200 || !strings.Contains(string(page), "TOTAL_PASSED") {
+		t.Fatalf("/v/%s: %s", id, code.Status)
+	}
+	resp, body := r.do(t, req{path: "/v1/sign?stamp=qr-left&page=1&rect=10,10,30,12", token: tokenApp, contentType: "application/pdf", body: bytes.NewReader(readTestdata(t, "pks.pdf"))})
+	wantError(t, resp, body, http.StatusUnprocessableEntity, "stamp_too_small")
 }

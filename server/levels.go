@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"segel/pkinet"
@@ -117,4 +118,49 @@ func (s *Server) extendLTV(ctx context.Context, level string, signed *spool) (*s
 	}
 	signed.Close()
 	return out, res, nil
+}
+
+// stampOptions puts the request's stamp into o: the signer's particulars,
+// a new visible field when page and rect are given, and a QR code to the
+// document's page (/v/{id}) when the server records documents and knows
+// its public address. The document's ID is chosen here, before signing.
+func (s *Server) stampOptions(ctx context.Context, up *upload, o *signer.Options) *apiError {
+	q := up.opts
+	if q.Rect != "" {
+		var v [4]float64
+		parts := strings.Split(q.Rect, ",")
+		ok := len(parts) == 4
+		for i := 0; ok && i < 4; i++ {
+			f, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+			ok = err == nil
+			v[i] = f
+		}
+		if !ok {
+			return errorf(http.StatusBadRequest, "bad_option", "rect must be x,y,w,h in points")
+		}
+		if q.Field != "" {
+			return errorf(http.StatusBadRequest, "bad_option", "give either field (an existing field) or page and rect (a new one)")
+		}
+		o.Page, o.Rect = max(q.Page, 1), v
+	}
+	st := stateFromCtx(ctx)
+	if st != nil {
+		st.document = s.documentID(ctx, up.sha256)
+	}
+	if q.Stamp == "" {
+		return nil
+	}
+	if q.Stamp != "qr-left" && q.Stamp != "text" {
+		return errorf(http.StatusBadRequest, "bad_option", "stamp must be qr-left or text")
+	}
+	stamp := &signer.Stamp{Layout: q.Stamp, Name: q.StampName, Jabatan: q.StampJabatan, NIP: q.StampNIP,
+		Instansi: q.StampInstansi, Reason: q.Reason, Zone: q.TZ}
+	if _, err := signer.IndonesianTime(o.Time, q.TZ); err != nil {
+		return errorf(http.StatusBadRequest, "bad_option", "tz must be WIB, WITA or WIT")
+	}
+	if st != nil && st.document != "" {
+		stamp.VerifyURL = s.VerifyURL(st.document)
+	}
+	o.Stamp = stamp
+	return nil
 }

@@ -367,7 +367,7 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 			name = p.Name
 		}
 		out.Seek(0, io.SeekStart)
-		state(r).document = s.recordSigned(r.Context(), d.Name, entry.InputSHA256, entry.OutputSHA256,
+		state(r).document = s.recordSigned(r.Context(), state(r).document, d.Name, entry.InputSHA256, entry.OutputSHA256,
 			store.Signature{Field: entry.Field, Signer: name, Username: username, Level: "B-B"}, out)
 		out.Seek(0, io.SeekStart)
 	}

@@ -76,7 +76,7 @@ func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.m.signatures.WithLabelValues(entry.Key, OutcomeSigned).Inc()
-	docID := s.recordSigned(r.Context(), up.filename, entry.InputSHA256, entry.OutputSHA256,
+	docID := s.recordSigned(r.Context(), st.document, up.filename, entry.InputSHA256, entry.OutputSHA256,
 		store.Signature{Field: res.Field, Signer: st.signer, Level: cmp.Or(st.level, "B-B")}, out.Reader())
 
 	h := w.Header()
@@ -188,6 +188,9 @@ func (s *Server) sign(ctx context.Context, up *upload, entry *AuditEntry) (*sign
 	if opts.Name == "" {
 		opts.Name = slot.cfg.SignerName
 	}
+	if e := s.stampOptions(ctx, up, &opts.Options); e != nil {
+		return nil, nil, e
+	}
 	out := newSpool(s.cfg.Limits.TempDir, int64(s.cfg.Limits.MemoryBuffer))
 	results, err := signer.SignAll(ctx, h.key, []signer.Document{signer.Doc{In: up.doc, Size: up.doc.Size(), Out: out}}, opts)
 	if err == nil {
@@ -291,6 +294,8 @@ func (s *Server) signError(err error, ctx context.Context) *apiError {
 		return unproc("certify_not_first", "a certification signature must be the first signature; the document is already signed")
 	case errors.Is(err, signer.ErrNoChangesAllowed):
 		return unproc("no_changes_allowed", "the document is certified with no changes allowed (DocMDP P=1); it cannot be signed again")
+	case errors.Is(err, signer.ErrStampTooSmall):
+		return unproc("stamp_too_small", strings.TrimPrefix(err.Error(), "signer: "))
 	case errors.Is(err, signer.ErrBadOptions):
 		return errorf(http.StatusBadRequest, "bad_option", "%v", strings.TrimPrefix(err.Error(), "signer: "))
 	case errors.Is(err, pdf.ErrMalformed), errors.Is(err, pdf.ErrLimit), errors.Is(err, pdf.ErrCycle):

@@ -29,6 +29,16 @@ type options struct {
 	Trust    string `json:"trust"`
 	Lang     string `json:"lang"`
 	Level    string `json:"level"`
+	// The stamp (see signer.Stamp): layout, the signer's particulars,
+	// the time zone, and for a new visible field its page and rectangle.
+	Stamp         string `json:"stamp"`
+	StampName     string `json:"stamp_name"`
+	StampJabatan  string `json:"stamp_jabatan"`
+	StampNIP      string `json:"stamp_nip"`
+	StampInstansi string `json:"stamp_instansi"`
+	TZ            string `json:"tz"`
+	Page          int    `json:"page"`
+	Rect          string `json:"rect"`
 }
 
 // maxOption bounds one option's length.
@@ -61,6 +71,26 @@ func (o *options) set(name, v string) *apiError {
 		o.Lang = v
 	case "level":
 		o.Level = strings.ToUpper(strings.TrimSpace(v))
+	case "stamp":
+		o.Stamp = strings.ToLower(strings.TrimSpace(v))
+	case "stamp_name":
+		o.StampName = v
+	case "stamp_jabatan":
+		o.StampJabatan = v
+	case "stamp_nip":
+		o.StampNIP = v
+	case "stamp_instansi":
+		o.StampInstansi = v
+	case "tz":
+		o.TZ = strings.ToUpper(strings.TrimSpace(v))
+	case "rect":
+		o.Rect = v
+	case "page":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errorf(http.StatusBadRequest, "bad_option", "page must be a page number from 1")
+		}
+		o.Page = n
 	case "certify":
 		if v == "" {
 			o.Certify = 0
@@ -72,7 +102,7 @@ func (o *options) set(name, v string) *apiError {
 		}
 		o.Certify = n
 	default:
-		return errorf(http.StatusBadRequest, "bad_option", "unknown option %q (known: key, field, reason, location, contact, name, certify, level, trust, lang)", name)
+		return errorf(http.StatusBadRequest, "bad_option", "unknown option %q (known: key, field, reason, location, contact, name, certify, level, stamp, stamp_name, stamp_jabatan, stamp_nip, stamp_instansi, tz, page, rect, trust, lang)", name)
 	}
 	return nil
 }
