@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -174,14 +175,21 @@ func TestStampQRLeadsToPage(t *testing.T) {
 	dir := t.TempDir()
 	pdfPath := filepath.Join(dir, "pks.pdf")
 	os.WriteFile(pdfPath, two, 0o644)
-	if _, err := judge.Command(t, "pdftoppm", "-r", "100", "-f", "3", "-l", "3", "-png", pdfPath, filepath.Join(dir, "p")); err != nil {
-		t.Fatal(err)
-	}
-	pngs, _ := filepath.Glob(filepath.Join(dir, "p*.png"))
-	out, _ := exec.Command("zbarimg", "-q", "--raw", pngs[0]).Output()
+	// Each field's rectangle (x, y, w, h in points; A4 page) rendered
+	// on its own at 100 dpi: zbarimg reads one QR code in each.
 	want := "https://ttd.tubankab.go.id/v/" + id
-	if strings.Count(string(out), want) != 2 {
-		t.Fatalf("QR codes read %q, want %s twice", out, want)
+	for i, f := range [][4]float64{{335, 177, 180, 72}, {100, 177, 180, 72}} {
+		k := 100.0 / 72
+		crop := []string{"-x", fmt.Sprint(int(f[0]*k) - 10), "-y", fmt.Sprint(int((842-f[1]-f[3])*k) - 10), "-W", fmt.Sprint(int(f[2]*k) + 20), "-H", fmt.Sprint(int(f[3]*k) + 20)}
+		prefix := filepath.Join(dir, fmt.Sprintf("field%d", i))
+		if _, err := judge.Command(t, "pdftoppm", append(append([]string{"-r", "100", "-f", "3", "-l", "3", "-png"}, crop...), pdfPath, prefix)...); err != nil {
+			t.Fatal(err)
+		}
+		pngs, _ := filepath.Glob(prefix + "*.png")
+		out, _ := exec.Command("zbarimg", "-q", "--raw", pngs[0]).Output()
+		if strings.TrimSpace(string(out)) != want {
+			t.Fatalf("field %d: QR code read %q, want %s", i+1, out, want)
+		}
 	}
 	if code, page := r.do(t, req{method: http.MethodGet, path: "/v/" + id}); code.StatusCode != 200 || !strings.Contains(string(page), "TOTAL_PASSED") {
 		t.Fatalf("/v/%s: %s", id, code.Status)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,18 +52,23 @@ func TestStamps(t *testing.T) {
 	if strings.Count(fonts, "CID TrueType      Identity-H       yes yes yes") < 2 {
 		t.Errorf("stamp fonts not embedded and subset:\n%s", fonts)
 	}
-	prefix := filepath.Join(dir, "halaman")
-	if _, err := judge.Command(t, "pdftoppm", "-r", "100", "-f", "3", "-l", "3", "-png", two, prefix); err != nil {
-		t.Fatal(err)
-	}
-	pngs, _ := filepath.Glob(prefix + "*.png")
-	if len(pngs) != 1 {
-		t.Fatalf("pdftoppm wrote %v", pngs)
-	}
-	qr, _ := exec.Command("zbarimg", "-q", "--raw", pngs[0]).Output()
-	for _, u := range []string{urlKab, urlProv} {
-		if !strings.Contains(string(qr), u) {
-			t.Errorf("zbarimg did not read %s:\n%s", u, qr)
+	// Each stamp's rectangle rendered on its own at 100 dpi (A4 page).
+	for i, c := range []struct {
+		rect [4]float64
+		url  string
+	}{{[4]float64{335, 177, 180, 72}, urlKab}, {[4]float64{100, 40, 260, 90}, urlProv}} {
+		k := 100.0 / 72
+		f := c.rect
+		prefix := filepath.Join(dir, fmt.Sprintf("stempel%d", i))
+		if _, err := judge.Command(t, "pdftoppm", "-r", "100", "-f", "3", "-l", "3", "-png",
+			"-x", fmt.Sprint(int(f[0]*k)-10), "-y", fmt.Sprint(int((842-f[1]-f[3])*k)-10), "-W", fmt.Sprint(int(f[2]*k)+20), "-H", fmt.Sprint(int(f[3]*k)+20),
+			two, prefix); err != nil {
+			t.Fatal(err)
+		}
+		pngs, _ := filepath.Glob(prefix + "*.png")
+		qr, _ := exec.Command("zbarimg", "-q", "--raw", pngs[0]).Output()
+		if strings.TrimSpace(string(qr)) != c.url {
+			t.Errorf("stamp %d: zbarimg read %q, want %s", i+1, qr, c.url)
 		}
 	}
 	root := filepath.Join(dir, "root.pem")
