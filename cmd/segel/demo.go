@@ -73,10 +73,11 @@ func demoCommand() *cli.Command {
 				field, reason string
 				location      string
 				certify       int
+				nip           string
 			}
 			parties := []party{
-				{"bupati-tuban", "Bupati Tuban (DEVELOPMENT)", "Pemerintah Kabupaten Tuban", devca.ECDSAP256, "SigKabupaten", "Menyetujui Perjanjian Kerja Sama", "Tuban", 2},
-				{"gubernur-jatim", "Gubernur Jawa Timur (DEVELOPMENT)", "Pemerintah Provinsi Jawa Timur", devca.RSA3072, "SigProvinsi", "Menyetujui Perjanjian Kerja Sama", "Surabaya", 0},
+				{"bupati-tuban", "Bupati Tuban (DEVELOPMENT)", "Pemerintah Kabupaten Tuban", devca.ECDSAP256, "SigKabupaten", "Menyetujui Perjanjian Kerja Sama", "Tuban", 2, "197001011995031001"},
+				{"gubernur-jatim", "Gubernur Jawa Timur (DEVELOPMENT)", "Pemerintah Provinsi Jawa Timur", devca.RSA3072, "SigProvinsi", "Menyetujui Perjanjian Kerja Sama", "Surabaya", 0, "196801011994031002"},
 			}
 			var pdfBuf bytes.Buffer
 			if err := sample.PKS(&pdfBuf, sample.PKSOptions{}); err != nil {
@@ -112,7 +113,15 @@ func demoCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				opts := signer.Options{Field: p.field, Certify: p.certify, Reason: p.reason, Location: p.location, Time: time.Now()}
+				party := sample.DefaultSecondParty
+				if p.field == sample.DefaultFirstParty.FieldName {
+					party = sample.DefaultFirstParty
+				}
+				opts := signer.Options{Field: p.field, Certify: p.certify, Reason: p.reason, Location: p.location, Time: time.Now(),
+					// The TTE stamp; its QR code leads to the verify page
+					// of `segel serve --config deploy/segel-serve.demo.yaml`.
+					Stamp: &signer.Stamp{Layout: "qr-left", Name: party.Signer, Jabatan: party.Office, NIP: p.nip,
+						Instansi: party.Government, Zone: "WIB", VerifyURL: "http://127.0.0.1:8080/v1/verify"}}
 				pe := evidence{level: levelBT, ts: ev.ts}
 				if i == len(parties)-1 {
 					pe = ev
