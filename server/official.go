@@ -327,6 +327,15 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 	if err != nil {
 		return fail(OutcomeFailed, err)
 	}
+	// The official's stamp, from the profile enrolment stored: drawn when
+	// the field is visible; its QR code leads to the document's page.
+	state(r).document = s.documentID(r.Context(), d.SHA256)
+	if opts.Stamp == nil {
+		if p, err := s.officialState().svc.Profile(r.Context(), username); err == nil && p != nil {
+			opts.Stamp = &signer.Stamp{Layout: "qr-left", Name: p.Name, Jabatan: p.Jabatan, NIP: p.NIP, Instansi: p.Instansi,
+				Zone: "WIB", VerifyURL: s.VerifyURL(state(r).document)}
+		}
+	}
 	res, ev, err := s.officialState().svc.Sign(r.Context(), official.Request{
 		Username: username, Password: password, Code: code, ClientAddr: entry.Remote,
 		Docs:    []signer.Document{signer.Doc{In: bytes.NewReader(d.data), Size: int64(d.Size), Out: out}},
@@ -363,8 +372,8 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 	}
 	if s.store != nil {
 		name := username
-		if p, err := s.officialState().svc.Profile(r.Context(), username); err == nil && p.Name != "" {
-			name = p.Name
+		if opts.Stamp != nil && opts.Stamp.Name != "" {
+			name = opts.Stamp.Name
 		}
 		out.Seek(0, io.SeekStart)
 		state(r).document = s.recordSigned(r.Context(), state(r).document, d.Name, entry.InputSHA256, entry.OutputSHA256,

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,6 +115,15 @@ func TestOfficialPageBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Each official's stamp, from their enrolled profile.
+	if _, err := exec.LookPath("mutool"); err == nil {
+		text, _ := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", two, "3")
+		for _, want := range []string{"NIP. " + kab.Profile.NIP, "NIP. " + prov.Profile.NIP, kab.Profile.Name, prov.Profile.Name, " WIB"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the signed page does not show %q:\n%s", want, text)
+			}
+		}
+	}
 	judge.Require(t, "pdfsig")
 	judge.Require(t, "certutil")
 	db := judge.NewNSSDB(t, vs.RootFile)
