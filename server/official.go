@@ -327,6 +327,16 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 	if err != nil {
 		return fail(OutcomeFailed, err)
 	}
+	// Official mode writes the footer with the first signature.
+	if fields, err := signer.ListFields(bytes.NewReader(d.data), int64(d.Size)); err == nil && opts.Footer == "" {
+		first := true
+		for _, f := range fields {
+			first = first && !f.Signed
+		}
+		if first {
+			opts.Footer = signer.DefaultFooter
+		}
+	}
 	// The official's stamp, from the profile enrolment stored: drawn when
 	// the field is visible; its QR code leads to the document's page.
 	state(r).document = s.documentID(r.Context(), d.SHA256)

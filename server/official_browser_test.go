@@ -118,7 +118,8 @@ func TestOfficialPageBrowser(t *testing.T) {
 	// Each official's stamp, from their enrolled profile.
 	if _, err := exec.LookPath("mutool"); err == nil {
 		text, _ := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", two, "3")
-		for _, want := range []string{"NIP. " + kab.Profile.NIP, "NIP. " + prov.Profile.NIP, kab.Profile.Name, prov.Profile.Name, " WIB"} {
+		for _, want := range []string{"NIP. " + kab.Profile.NIP, "NIP. " + prov.Profile.NIP, kab.Profile.Name, prov.Profile.Name, " WIB",
+			"Dokumen ini telah ditandatangani secara elektronik"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the signed page does not show %q:\n%s", want, text)
 			}

@@ -1,6 +1,7 @@
 package signer
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strings"
 	"time"
@@ -59,6 +60,18 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 
 	u := doc.NewUpdate()
 	p := &planned{upd: u, sigRef: u.Alloc()}
+	if o.Footer != "" {
+		if signed > 0 {
+			return nil, fmt.Errorf("signer: %w: the footer must be written with the first signature, so that it covers it; this document carries %d signature(s) already", ErrBadOptions, signed)
+		}
+		var cert *x509.Certificate
+		if len(o.Chain) > 0 {
+			cert = o.Chain[0]
+		}
+		if err := addFooter(doc, pages, u, FooterText(o.Footer, cert)); err != nil {
+			return nil, err
+		}
+	}
 
 	// The AcroForm, as a dictionary we will rewrite.
 	afObj := cat["AcroForm"]

@@ -79,6 +79,10 @@ type Options struct {
 	// visible signature field, when Field is empty.
 	Page int
 	Rect [4]float64
+	// Footer, when set, is written on every page, in the signature's own
+	// revision (so it covers it); only the first signature may do that.
+	// See DefaultFooter and FooterText.
+	Footer string
 	// FirstEmpty, when Field is empty and no Rect is given, signs the
 	// document's first empty signature field if it has one (a template's
 	// own field) instead of adding an invisible one.

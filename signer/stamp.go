@@ -2,6 +2,7 @@ package signer
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
@@ -290,10 +291,14 @@ func embedFont(u *pdf.Update, f *fonts.Font, chars map[rune]uint16, bold bool) (
 	if err != nil {
 		return pdf.Ref{}, nil, fmt.Errorf("signer: subsetting the stamp's font: %w", err)
 	}
-	tag := "SGLAAA+"
-	if bold {
-		tag = "SGLAAB+"
+	// The subset tag: six capitals that differ between subsets, as
+	// viewers tell subsets of one font apart by it.
+	sum := sha256.Sum256(append([]byte(f.PostScriptName), sub.Data...))
+	var tb [6]byte
+	for i := range tb {
+		tb[i] = 'A' + sum[i]%26
 	}
+	tag := string(tb[:]) + "+"
 	name := pdf.Name(tag + f.PostScriptName)
 	file := u.Add(pdf.NewStream(pdf.Dict{"Length1": pdf.Int(len(sub.Data))}, sub.Data))
 	desc := u.Add(pdf.Dict{

@@ -103,6 +103,9 @@ func signCommand() *cli.Command {
 				ContactInfo: c.String("contact"), Name: c.String("name"),
 				Time: time.Now(),
 			}
+			if c.Bool("footer") || c.IsSet("footer-text") {
+				opts.Footer = signer.FooterText(c.String("footer-text"), key.Chain()[0])
+			}
 			if c.IsSet("rect") {
 				r, err := parseRect(c.String("rect"))
 				if err != nil {

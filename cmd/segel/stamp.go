@@ -22,6 +22,8 @@ func stampFlags() []cli.Flag {
 		&cli.StringFlag{Name: "stamp-instansi", Usage: "the signer's agency (`INSTANSI`)"},
 		&cli.StringFlag{Name: "tz", Value: "WIB", Usage: "time zone of the stamp's time: WIB, WITA or WIT"},
 		&cli.StringFlag{Name: "qr-url", Usage: "`URL` the stamp's QR code leads to (the document's verification page)"},
+		&cli.BoolFlag{Name: "footer", Usage: "write one line on every page saying the document is signed electronically (first signature only; covered by it)"},
+		&cli.StringFlag{Name: "footer-text", Usage: "the footer's `TEXT` ({issuer}: the certificate's issuer); default Indonesian"},
 	}
 }
 

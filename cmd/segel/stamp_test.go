@@ -116,3 +116,26 @@ func TestStamps(t *testing.T) {
 		}
 	}
 }
+
+// TestFooter: --footer writes the Indonesian line on every page in the
+// first signature's revision (pdftotext shows it on each page; the
+// signature covers it and verifies); a second signature may not add one.
+func TestFooter(t *testing.T) {
+	judge.Require(t, "pdftotext")
+	ca, _ := devca.New(devca.Options{})
+	key := memkey.MustNew(t, "footer", memkey.Options{CA: ca})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pks-footer.pdf")
+	mustSegel(t, "sign", "--key", key.Ref(), "--field", "SigKabupaten", "--footer", "-o", out, testPKS(t))
+	for page := 1; page <= 3; page++ {
+		text, err := judge.Command(t, "pdftotext", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), out, "-")
+		if err != nil || !strings.Contains(text, "Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik yang diterbitkan oleh segel development") {
+			t.Errorf("page %d has no footer: %v\n%s", page, err, text)
+		}
+	}
+	verifiedBy(t, key, out)
+	r := segel(t, "sign", "--key", key.Ref(), "--field", "SigProvinsi", "--footer", "-o", filepath.Join(dir, "lagi.pdf"), out)
+	if r.code == 0 || !strings.Contains(r.stderr, "first signature") || fileExists(filepath.Join(dir, "lagi.pdf")) {
+		t.Errorf("a second footer: exit %d\n%s", r.code, r.stderr)
+	}
+}
