@@ -127,23 +127,7 @@ func TestOfficialPageBrowser(t *testing.T) {
 	}
 	judge.Require(t, "pdfsig")
 	judge.Require(t, "certutil")
-	db := judge.NewNSSDB(t, vs.RootFile)
-	out, err := judge.Command(t, "pdfsig", "-nssdir", db, "-no-ocsp", two)
-	if err != nil {
-		t.Fatalf("pdfsig: %v\n%s", err, out)
-	}
-	n := 0
-	for _, r := range judge.ParsePdfsig(out) {
-		if r.Signed {
-			n++
-			if !r.SignatureValid || !r.CertTrusted {
-				t.Errorf("pdfsig: %s", r.Raw)
-			}
-		}
-	}
-	if n != 2 {
-		t.Errorf("pdfsig sees %d signatures", n)
-	}
+	judge.PdfsigValid(t, judge.NewNSSDB(t, vs.RootFile), two, 2, "-no-ocsp")
 	roots := x509.NewCertPool()
 	roots.AddCert(vs.RootCA)
 	rep, err := verify.File(ctx, "both.pdf", bytes.NewReader(both), int64(len(both)), verify.Options{Roots: roots})

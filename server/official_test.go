@@ -229,23 +229,7 @@ func TestOfficialPage(t *testing.T) {
 	os.WriteFile(path, both, 0o644)
 	judge.Require(t, "pdfsig")
 	judge.Require(t, "certutil")
-	db := judge.NewNSSDB(t, vs.RootFile)
-	out, err := judge.Command(t, "pdfsig", "-nssdir", db, "-no-ocsp", path)
-	if err != nil {
-		t.Fatalf("pdfsig: %v\n%s", err, out)
-	}
-	n := 0
-	for _, r := range judge.ParsePdfsig(out) {
-		if r.Signed {
-			n++
-			if !r.SignatureValid || !r.CertTrusted {
-				t.Errorf("pdfsig: %s", r.Raw)
-			}
-		}
-	}
-	if n != 2 {
-		t.Errorf("pdfsig sees %d signatures", n)
-	}
+	judge.PdfsigValid(t, judge.NewNSSDB(t, vs.RootFile), path, 2, "-no-ocsp")
 	roots := x509.NewCertPool()
 	roots.AddCert(vs.RootCA)
 	rep, err := verify.File(ctx, "both.pdf", bytes.NewReader(both), int64(len(both)), verify.Options{Roots: roots})
@@ -335,7 +319,7 @@ func TestOfficialPage(t *testing.T) {
 		"file": []string{base64.StdEncoding.EncodeToString(v1)}, "signatureProperties": []map[string]any{{"tampilan": "visible", "field": "SigProvinsi", "reason": "Menyetujui"}}})
 	reqFile := filepath.Join(dir, "v2.json")
 	os.WriteFile(reqFile, body, 0o600)
-	out, err = judge.Command(t, "curl", "-sS", "-H", "Content-Type: application/json", "--data-binary", "@"+reqFile, hs.URL+"/api/v2/sign/pdf")
+	out, err := judge.Command(t, "curl", "-sS", "-H", "Content-Type: application/json", "--data-binary", "@"+reqFile, hs.URL+"/api/v2/sign/pdf")
 	var v2 struct {
 		File []string `json:"file"`
 		ID   []string `json:"id_dokumen"`

@@ -242,3 +242,26 @@ func PdfsigSignField(t testing.TB, nssdb, nick, field, in, out string) {
 	t.Helper()
 	mustRun(t, "pdfsig", "-nssdir", nssdb, "-nick", nick, "-sign", field, in, out)
 }
+
+// PdfsigValid runs pdfsig on pdfPath with the NSS database (and args such
+// as -no-ocsp) and wants exactly n signatures, each "Signature is Valid."
+// with a trusted certificate.
+func PdfsigValid(t testing.TB, nssdb, pdfPath string, n int, args ...string) {
+	t.Helper()
+	out, err := Command(t, "pdfsig", append(append([]string{"-nssdir", nssdb}, args...), pdfPath)...)
+	if err != nil {
+		t.Fatalf("pdfsig: %v\n%s", err, out)
+	}
+	got := 0
+	for _, r := range ParsePdfsig(out) {
+		if r.Signed {
+			got++
+			if !r.SignatureValid || !r.CertTrusted {
+				t.Errorf("pdfsig %s: %s", pdfPath, r.Raw)
+			}
+		}
+	}
+	if got != n {
+		t.Errorf("pdfsig sees %d signatures in %s, want %d", got, pdfPath, n)
+	}
+}
