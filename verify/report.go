@@ -136,6 +136,10 @@ type Signature struct {
 	SignatureAlgorithm string     `json:"signature_algorithm,omitempty"`
 	// Chain lists the subjects from the signer to the trust root.
 	Chain []string `json:"chain,omitempty"`
+	// SignerOrganization is the signer certificate's organisation, and
+	// CertificateNotAfter the end of its validity (for archive reports).
+	SignerOrganization  string     `json:"signer_organization,omitempty"`
+	CertificateNotAfter *time.Time `json:"certificate_not_after,omitempty"`
 	// Revocation is the revocation status of the signer's certificate
 	// ("good", "unknown", "not-checked"), or "revoked" when any
 	// certificate of the chain was revoked; empty when no chain was

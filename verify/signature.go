@@ -334,6 +334,11 @@ func (v *verifier) checkSignerValue(s *Signature, sd *cms.SignedData, si *cms.Si
 	if s.Signer == "" {
 		s.Signer = cert.Subject.String()
 	}
+	if len(cert.Subject.Organization) > 0 {
+		s.SignerOrganization = cert.Subject.Organization[0]
+	}
+	na := cert.NotAfter.UTC()
+	s.CertificateNotAfter = &na
 	d, ok := contentDigest(si.DigestAlgorithm)
 	if !ok {
 		return nil, false

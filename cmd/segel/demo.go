@@ -143,7 +143,7 @@ func demoCommand() *cli.Command {
 			fmt.Fprintf(w, "segel demo: verifying %s against the development root:\n\n", cur)
 			pool := x509.NewCertPool()
 			pool.AddCert(ca.Root)
-			code := verifyFiles(c.Context, []string{cur}, verify.Options{Roots: pool}, 1, time.Minute, false, c.App.Writer, w)
+			code := verifyFiles(c.Context, []string{cur}, verify.Options{Roots: pool}, 1, time.Minute, false, c.App.Writer, w, nil)
 			fmt.Fprintf(w, "\nsegel demo: check it yourself:\n  go run ./cmd/segel verify --trust %s %s\n", root, cur)
 			if code != 0 {
 				return exitError{code}

@@ -84,6 +84,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			extendCommand(),
 			officialsCommand(),
 			fieldsCommand(),
+			reportMergeCommand(),
 			versionCommand(),
 			completionCommand(),
 		},

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +35,7 @@ func verifyCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "trust", Usage: "trust anchors: `FILE` of root certificates, PEM or DER (repeatable)"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per file (JSON Lines)"},
+			archiveFlags()[0], archiveFlags()[1],
 			&cli.StringFlag{Name: "at", Usage: "judge certificates at `RFC3339-TIME` instead of now"},
 			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP responses and CRLs for certificates without embedded revocation data (http/https only, public addresses only, no proxy, 10 s per request, cached for the run)"},
 			&cli.StringSliceFlag{Name: "online-allow", Usage: "with --online, also reach `NET`: loopback, private (RFC 1918, fc00::/7) or a network such as 10.20.0.0/16 (repeatable; for an internal CA's responders)"},
@@ -78,6 +78,23 @@ func verifyCommand() *cli.Command {
 			for _, p := range problems {
 				fmt.Fprintf(c.App.ErrWriter, "segel: %s: %v\n", tr("error"), p)
 			}
+			if sh := c.String("shard"); sh != "" {
+				i, n, err := parseShard(sh)
+				if err != nil {
+					return usageError{err}
+				}
+				var mine []string
+				for _, f := range files {
+					if inShard(f, i, n) {
+						mine = append(mine, f)
+					}
+				}
+				files = mine
+				if len(files) == 0 {
+					fmt.Fprintf(c.App.ErrWriter, "segel: shard %s holds no files\n", sh)
+					return nil
+				}
+			}
 			if len(files) == 0 {
 				if len(problems) > 0 {
 					return exitError{exitUsage}
@@ -88,7 +105,27 @@ func verifyCommand() *cli.Command {
 			if jobs < 1 {
 				jobs = 1
 			}
-			code := verifyFiles(c.Context, files, opts, jobs, c.Duration("timeout"), c.Bool("json"), c.App.Writer, c.App.ErrWriter)
+			var results []archiveResult
+			prog := newProgress(c.App.ErrWriter, len(files))
+			code := verifyFiles(c.Context, files, opts, jobs, c.Duration("timeout"), c.Bool("json"), c.App.Writer, c.App.ErrWriter,
+				func(f string, rep *verify.Report, err error) {
+					r := archiveResult{File: f, Rep: rep}
+					if err != nil {
+						r.Err = err.Error()
+					}
+					results = append(results, r)
+					prog.add(f)
+				})
+			prog.end()
+			if len(files) > 1 {
+				summary(c.App.ErrWriter, results, time.Now())
+			}
+			if rp := c.String("report"); rp != "" {
+				if err := writeArchiveReport(rp, results); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.ErrWriter, "segel: report of %d file(s) → %s\n", len(results), rp)
+			}
 			if len(problems) > 0 {
 				code = worseExit(code, exitUsage)
 			}
@@ -150,7 +187,7 @@ type verifyResult struct {
 
 // verifyFiles verifies files with jobs workers and prints the reports in
 // input order. It returns the exit status.
-func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, timeout time.Duration, asJSON bool, stdout, stderr io.Writer) int {
+func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, timeout time.Duration, asJSON bool, stdout, stderr io.Writer, each func(string, *verify.Report, error)) int {
 	results := make([]chan verifyResult, len(files))
 	for i := range results {
 		results[i] = make(chan verifyResult, 1)
@@ -168,11 +205,13 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 		}
 	}()
 	worst := 0
-	counts := map[string]int{}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for i, f := range files {
 		r := <-results[i]
+		if each != nil {
+			each(f, r.rep, r.err)
+		}
 		code := 0
 		if r.err != nil {
 			fmt.Fprintf(stderr, "segel: error: %s: %v\n", f, r.err)
@@ -183,7 +222,6 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 			} else {
 				writeReport(stdout, r.rep)
 			}
-			counts[r.rep.Indication]++
 			switch r.rep.Indication {
 			case verify.TotalPassed:
 			case verify.Indeterminate:
@@ -192,29 +230,9 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 				code = 1
 			}
 		}
-		if r.err != nil {
-			counts["error"]++
-		}
 		worst = worseExit(worst, code)
 	}
 	wg.Wait()
-	if len(files) > 1 {
-		order := []string{verify.TotalPassed, verify.TotalFailed, verify.Indeterminate}
-		var rest []string
-		for k := range counts {
-			if k != "error" && !slices.Contains(order, k) {
-				rest = append(rest, k)
-			}
-		}
-		sort.Strings(rest)
-		var parts []string
-		for _, k := range append(append(order, rest...), "error") {
-			if counts[k] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
-			}
-		}
-		fmt.Fprintf(stderr, "segel: %d files: %s\n", len(files), strings.Join(parts, ", "))
-	}
 	return worst
 }
 

@@ -1,0 +1,399 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"segel/internal/atomicfile"
+	"segel/verify"
+)
+
+// Archive runs of segel verify: the report file, the summary, sharding
+// and the progress line.
+
+// archiveFlags are verify's options for archives.
+func archiveFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "report", Usage: "also write the reports to `FILE`: .jsonl (one JSON object per file), .csv, or .html (one self-contained page)"},
+		&cli.StringFlag{Name: "shard", Usage: "verify only shard `I/N` of the files (stable by path: N processes with 0/N … N-1/N together verify each file once)"},
+	}
+}
+
+// parseShard reads I/N.
+func parseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: write I/N with 0 ≤ I < N, e.g. 0/4", s)
+	}
+	return i, n, nil
+}
+
+// inShard reports whether path belongs to shard i of n: by an FNV-1a hash
+// of the path, so the split does not depend on the order or the number of
+// files.
+func inShard(path string, i, n int) bool {
+	h := fnv.New32a()
+	h.Write([]byte(filepath.ToSlash(path)))
+	return int(h.Sum32()%uint32(n)) == i
+}
+
+// archiveResult is one file's outcome for reports and the summary.
+type archiveResult struct {
+	File string
+	Rep  *verify.Report
+	Err  string
+}
+
+// summary prints the archive summary: counts by verdict, by signer
+// organisation, by the lowest PAdES level of each file, by the year the
+// signer certificates expire, and the files without long-term validation
+// data whose certificates expire within a year.
+func summary(w io.Writer, results []archiveResult, now time.Time) {
+	byInd, byOrg, byLevel, byYear := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	var soon []string
+	for _, r := range results {
+		if r.Rep == nil {
+			byInd["error"]++
+			continue
+		}
+		byInd[r.Rep.Indication]++
+		lowest, ltv := "", true
+		var expiry time.Time
+		for _, s := range r.Rep.Signatures {
+			if s.Kind == "document-timestamp" {
+				continue
+			}
+			org := s.SignerOrganization
+			if org == "" {
+				org = "(no organisation)"
+			}
+			byOrg[org]++
+			if lowest == "" || levelRank(s.Level) < levelRank(lowest) {
+				lowest = s.Level
+			}
+			ltv = ltv && (s.Level == "B-LT" || s.Level == "B-LTA")
+			if s.CertificateNotAfter != nil {
+				byYear[strconv.Itoa(s.CertificateNotAfter.Year())]++
+				if expiry.IsZero() || s.CertificateNotAfter.Before(expiry) {
+					expiry = *s.CertificateNotAfter
+				}
+			}
+		}
+		if lowest != "" {
+			byLevel[lowest]++
+		}
+		if !ltv && !expiry.IsZero() && expiry.Before(now.AddDate(1, 0, 0)) {
+			soon = append(soon, fmt.Sprintf("%s (certificate expires %s)", r.File, expiry.Format(time.DateOnly)))
+		}
+	}
+	fmt.Fprintf(w, "%s: %d file(s)\n", tr("summary"), len(results))
+	for _, part := range []struct {
+		title string
+		m     map[string]int
+	}{{"by verdict", byInd}, {"by signer organisation", byOrg}, {"by PAdES level (lowest per file)", byLevel}, {"by certificate expiry year", byYear}} {
+		if len(part.m) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(part.m))
+		for k := range part.m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if part.m[keys[i]] != part.m[keys[j]] {
+				return part.m[keys[i]] > part.m[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		fmt.Fprintf(w, "  %s:", tr(part.title))
+		for _, k := range keys {
+			fmt.Fprintf(w, " %s %d;", k, part.m[k])
+		}
+		fmt.Fprintln(w)
+	}
+	if len(soon) > 0 {
+		fmt.Fprintf(w, "  %s (%d): extend them with segel extend --level B-LTA\n", tr("without LTV, certificate expiring within a year"), len(soon))
+		for _, s := range soon {
+			fmt.Fprintf(w, "    %s\n", s)
+		}
+	}
+}
+
+func levelRank(l string) int {
+	switch l {
+	case "B-B":
+		return 1
+	case "B-T":
+		return 2
+	case "B-LT":
+		return 3
+	case "B-LTA":
+		return 4
+	}
+	return 0
+}
+
+// writeArchiveReport writes results to path, in the format its extension
+// names; the file appears whole or not at all.
+func writeArchiveReport(path string, results []archiveResult) error {
+	f, err := atomicfile.Create(path, true)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	bw := bufio.NewWriter(f)
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".json":
+		enc := json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+		for _, r := range results {
+			if r.Rep != nil {
+				enc.Encode(r.Rep)
+			} else {
+				enc.Encode(map[string]string{"file": r.File, "error": r.Err})
+			}
+		}
+	case ".csv":
+		cw := csv.NewWriter(bw)
+		cw.Write([]string{"file", "indication", "sub_indication", "signatures", "signers", "levels", "error"})
+		for _, r := range results {
+			if r.Rep == nil {
+				cw.Write([]string{r.File, "", "", "", "", "", r.Err})
+				continue
+			}
+			var signers, levels []string
+			for _, s := range r.Rep.Signatures {
+				signers = append(signers, s.Signer)
+				levels = append(levels, s.Level)
+			}
+			cw.Write([]string{r.File, r.Rep.Indication, r.Rep.SubIndication, strconv.Itoa(len(r.Rep.Signatures)), strings.Join(signers, "; "), strings.Join(levels, "; "), ""})
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+	case ".html":
+		if err := htmlReport(bw, results); err != nil {
+			return err
+		}
+	default:
+		return usageError{fmt.Errorf("--report %s: use a .jsonl, .csv or .html file name", path)}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return f.Commit()
+}
+
+// progress prints "N/M files, X files/s, Y MB/s, ETA" on a terminal, at
+// most every 200 ms; it prints nothing when w is not a terminal.
+type progress struct {
+	w      io.Writer
+	on     bool
+	total  int
+	done   int
+	bytes  int64
+	start  time.Time
+	last   time.Time
+	shown  bool
+	bytesF func(string) int64
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total, start: time.Now()}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && total > 1 {
+		p.on = true
+	}
+	return p
+}
+
+func (p *progress) add(file string) {
+	p.done++
+	if !p.on {
+		return
+	}
+	if st, err := os.Stat(file); err == nil {
+		p.bytes += st.Size()
+	}
+	now := time.Now()
+	if now.Sub(p.last) < 200*time.Millisecond && p.done < p.total {
+		return
+	}
+	p.last = now
+	el := now.Sub(p.start).Seconds()
+	rate := float64(p.done) / max(el, 1e-3)
+	eta := time.Duration(float64(p.total-p.done)/max(rate, 1e-9)) * time.Second
+	fmt.Fprintf(p.w, "\r%d/%d files, %.1f files/s, %.1f MB/s, ETA %s   ", p.done, p.total, rate, float64(p.bytes)/1e6/max(el, 1e-3), eta.Round(time.Second))
+	p.shown = true
+}
+
+func (p *progress) end() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// reportMergeCommand merges the JSONL reports of shards.
+func reportMergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "report",
+		Usage: "work with verification reports",
+		Subcommands: []*cli.Command{{
+			Name:      "merge",
+			Usage:     "merge the JSONL reports of sharded runs into one (each file once, sorted by path)",
+			ArgsUsage: "-o ALL.jsonl SHARD.jsonl…",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "write the merged report to `FILE` (.jsonl, .csv or .html)"},
+			},
+			Action: func(c *cli.Context) error {
+				if c.NArg() == 0 {
+					return usageError{errors.New("give the reports to merge")}
+				}
+				byFile := map[string]archiveResult{}
+				for _, in := range c.Args().Slice() {
+					f, err := os.Open(in)
+					if err != nil {
+						return err
+					}
+					sc := bufio.NewScanner(f)
+					sc.Buffer(make([]byte, 1<<20), 64<<20)
+					for n := 1; sc.Scan(); n++ {
+						var rep verify.Report
+						if err := json.Unmarshal(sc.Bytes(), &rep); err != nil || rep.File == "" {
+							var e struct{ File, Error string }
+							if json.Unmarshal(sc.Bytes(), &e) == nil && e.File != "" {
+								byFile[e.File] = archiveResult{File: e.File, Err: e.Error}
+								continue
+							}
+							f.Close()
+							return fmt.Errorf("%s line %d is not a segel report", in, n)
+						}
+						byFile[rep.File] = archiveResult{File: rep.File, Rep: &rep}
+					}
+					f.Close()
+					if err := sc.Err(); err != nil {
+						return fmt.Errorf("%s: %w", in, err)
+					}
+				}
+				files := make([]string, 0, len(byFile))
+				for k := range byFile {
+					files = append(files, k)
+				}
+				sort.Strings(files)
+				results := make([]archiveResult, len(files))
+				for i, k := range files {
+					results[i] = byFile[k]
+				}
+				if err := writeArchiveReport(c.String("output"), results); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.ErrWriter, "segel: merged %d report(s): %d file(s) → %s\n", c.NArg(), len(results), c.String("output"))
+				summary(c.App.ErrWriter, results, time.Now())
+				return nil
+			},
+		}},
+	}
+}
+
+// htmlReport writes one self-contained page (nothing loaded from
+// elsewhere): a bar chart of the verdicts (inline SVG) and the table of
+// files, sorted by verdict then file, which a click on a column heading
+// sorts again (a few lines of inline script; without it the table keeps
+// its order).
+func htmlReport(w io.Writer, results []archiveResult) error {
+	type row struct {
+		File, Indication, Sub, Signers, Levels, Err, Class string
+	}
+	counts := map[string]int{}
+	var rows []row
+	for _, r := range results {
+		if r.Rep == nil {
+			counts["ERROR"]++
+			rows = append(rows, row{File: r.File, Indication: "ERROR", Err: r.Err, Class: "bad"})
+			continue
+		}
+		counts[r.Rep.Indication]++
+		var signers, levels []string
+		for _, s := range r.Rep.Signatures {
+			signers = append(signers, s.Signer)
+			levels = append(levels, s.Level)
+		}
+		class := "warn"
+		switch r.Rep.Indication {
+		case verify.TotalPassed:
+			class = "good"
+		case verify.TotalFailed:
+			class = "bad"
+		}
+		rows = append(rows, row{File: r.File, Indication: r.Rep.Indication, Sub: r.Rep.SubIndication, Signers: strings.Join(signers, "; "),
+			Levels: strings.Join(levels, ", "), Err: strings.Join(r.Rep.Errors, "; "), Class: class})
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Indication != rows[j].Indication {
+			return rows[i].Indication < rows[j].Indication
+		}
+		return rows[i].File < rows[j].File
+	})
+	type bar struct {
+		Label       string
+		Count       int
+		Y, W, TextY int
+		Color       string
+	}
+	var bars []bar
+	maxN := 1
+	for _, n := range counts {
+		maxN = max(maxN, n)
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		color := "#c47f00"
+		switch k {
+		case verify.TotalPassed:
+			color = "#2e7d32"
+		case verify.TotalFailed, "ERROR":
+			color = "#c62828"
+		}
+		bars = append(bars, bar{Label: k, Count: counts[k], Y: 10 + i*30, W: 20 + 380*counts[k]/maxN, TextY: 28 + i*30, Color: color})
+	}
+	id := indonesian()
+	t := map[string]string{"title": "segel verification report", "file": "File", "verdict": "Verdict", "signers": "Signers", "levels": "PAdES levels", "errors": "Errors", "files": "files", "lang": "en"}
+	if id {
+		t = map[string]string{"title": "Laporan pemeriksaan segel", "file": "Berkas", "verdict": "Hasil", "signers": "Penanda tangan", "levels": "Level PAdES", "errors": "Galat", "files": "berkas", "lang": "id"}
+	}
+	return htmlTmpl.Execute(w, map[string]any{"T": t, "Rows": rows, "Bars": bars, "H": 20 + 30*len(bars), "N": len(results), "When": time.Now().Format(time.RFC3339)})
+}
+
+var htmlTmpl = template.Must(template.New("r").Parse(`<!doctype html>
+<html lang="{{.T.lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.T.title}}</title>
+<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
+.good{color:#2e7d32}.bad{color:#c62828}.warn{color:#c47f00}code{font-size:12px}</style></head><body>
+<h1>{{.T.title}}</h1><p>{{.N}} {{.T.files}} · {{.When}}</p>
+<svg width="640" height="{{.H}}" role="img" aria-label="{{.T.verdict}}">{{range .Bars}}<rect x="200" y="{{.Y}}" width="{{.W}}" height="22" fill="{{.Color}}"></rect><text x="0" y="{{.TextY}}" font-size="14">{{.Label}}</text><text x="{{.W}}" dx="205" y="{{.TextY}}" font-size="14">{{.Count}}</text>{{end}}</svg>
+<table><thead><tr><th>{{.T.file}}</th><th>{{.T.verdict}}</th><th>{{.T.signers}}</th><th>{{.T.levels}}</th><th>{{.T.errors}}</th></tr></thead><tbody>
+{{range .Rows}}<tr><td><code>{{.File}}</code></td><td class="{{.Class}}">{{.Indication}}{{if .Sub}}<br><small>{{.Sub}}</small>{{end}}</td><td>{{.Signers}}</td><td>{{.Levels}}</td><td>{{.Err}}</td></tr>
+{{end}}</tbody></table>
+<script>document.querySelectorAll("th").forEach(function(th,i){th.style.cursor="pointer";th.onclick=function(){var tb=th.closest("table").tBodies[0],rs=Array.from(tb.rows),asc=th.dataset.asc!=="1";rs.sort(function(a,b){return a.cells[i].textContent.localeCompare(b.cells[i].textContent)*(asc?1:-1)});th.dataset.asc=asc?"1":"0";rs.forEach(function(r){tb.appendChild(r)})}})</script>
+</body></html>
+`))
