@@ -2,6 +2,9 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -19,6 +22,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"segel/archive"
 	"segel/internal/atomicfile"
 	"segel/verify"
 )
@@ -31,6 +35,107 @@ func archiveFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "report", Usage: "also write the reports to `FILE`: .jsonl (one JSON object per file), .csv, or .html (one self-contained page)"},
 		&cli.StringFlag{Name: "shard", Usage: "verify only shard `I/N` of the files (stable by path: N processes with 0/N … N-1/N together verify each file once)"},
+		&cli.StringFlag{Name: "state", Usage: "remember results in the SQLite `DB`: a re-run verifies only new or changed files (all of them after a change of segel or of --trust)"},
+		&cli.BoolFlag{Name: "recheck", Usage: "with --state, verify every file again"},
+	}
+}
+
+// trustFingerprint identifies the trust set of a run: the SHA-256 of the
+// --trust files' contents, in the order given.
+func trustFingerprint(files []string) (string, error) {
+	h := sha256.New()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// stateRun filters the files a --state run must verify and records each
+// result as it comes.
+type stateRun struct {
+	st             *archive.State
+	version, trust string
+	skipped        int
+}
+
+func (r *stateRun) due(ctx context.Context, files []string, recheck bool) []string {
+	var out []string
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err == nil && !recheck {
+			if due, err := r.st.Due(ctx, f, st.Size(), st.ModTime(), r.version, r.trust); err == nil && !due {
+				r.skipped++
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (r *stateRun) record(ctx context.Context, f string, rep *verify.Report, verr error) error {
+	st, err := os.Stat(f)
+	if err != nil {
+		return nil // gone meanwhile: nothing to remember
+	}
+	sum := ""
+	if fh, err := os.Open(f); err == nil {
+		h := sha256.New()
+		io.Copy(h, fh)
+		fh.Close()
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	verdict := "ERROR"
+	if rep != nil && verr == nil {
+		verdict = rep.Indication
+	}
+	return r.st.Put(ctx, archive.Record{Path: f, Size: st.Size(), ModTime: st.ModTime(), SHA256: sum, Verdict: verdict,
+		CheckedAt: time.Now().UTC(), Version: r.version, Trust: r.trust})
+}
+
+// archiveCommand is segel archive status.
+func archiveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "archive",
+		Usage: "the state of archive runs (segel verify --state)",
+		Subcommands: []*cli.Command{{
+			Name:      "status",
+			Usage:     "count the files of a --state database by verdict",
+			ArgsUsage: "DB",
+			Action: func(c *cli.Context) error {
+				if c.NArg() != 1 {
+					return usageError{errors.New("give the state database: segel archive status DB")}
+				}
+				if _, err := os.Stat(c.Args().First()); err != nil {
+					return err
+				}
+				st, err := archive.Open(c.Context, c.Args().First())
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				counts, last, err := st.Status(c.Context)
+				if err != nil {
+					return err
+				}
+				total := 0
+				keys := make([]string, 0, len(counts))
+				for k, n := range counts {
+					keys = append(keys, k)
+					total += n
+				}
+				sort.Strings(keys)
+				fmt.Fprintf(c.App.Writer, "%d file(s), last checked %s\n", total, last.Format(time.RFC3339))
+				for _, k := range keys {
+					fmt.Fprintf(c.App.Writer, "  %-22s %d\n", k, counts[k])
+				}
+				return nil
+			},
+		}},
 	}
 }
 

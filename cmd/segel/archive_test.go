@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"segel/internal/devca"
 	"segel/internal/memkey"
@@ -76,6 +77,32 @@ func TestArchiveRun(t *testing.T) {
 	if !strings.Contains(string(b), "<svg") || strings.Count(string(b), "pks-0") != 7 || strings.Contains(string(b), "http") {
 		t.Errorf("HTML report: %d bytes, %d rows, self-contained %v", len(b), strings.Count(string(b), "pks-0"), !strings.Contains(string(b), "http"))
 	}
+	// --state: the second run verifies nothing, a changed file only it,
+	// --recheck everything; archive status counts them.
+	db := filepath.Join(dir, "arsip.db")
+	r = mustSegel(t, "verify", "--trust", root, "--state", db, arsip)
+	if !strings.Contains(r.stderr, "summary: 7 file(s)") {
+		t.Fatalf("first --state run: %s", r.stderr)
+	}
+	r = mustSegel(t, "verify", "--trust", root, "--state", db, arsip)
+	if !strings.Contains(r.stderr, "7 file(s) unchanged") || r.stdout != "" {
+		t.Fatalf("second --state run: %s%s", r.stdout, r.stderr)
+	}
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(files[3], later, later)
+	r = mustSegel(t, "verify", "--trust", root, "--state", db, arsip)
+	if !strings.Contains(r.stderr, "6 file(s) unchanged") || !strings.Contains(r.stdout, "pks-03.pdf: TOTAL_PASSED") {
+		t.Fatalf("after touching one file: %s%s", r.stdout, r.stderr)
+	}
+	r = mustSegel(t, "verify", "--trust", root, "--state", db, "--recheck", arsip)
+	if strings.Contains(r.stderr, "unchanged") || strings.Count(r.stdout, "TOTAL_PASSED (1 signature") != 7 {
+		t.Fatalf("--recheck: %s%s", r.stdout, r.stderr)
+	}
+	r = mustSegel(t, "archive", "status", db)
+	if !strings.Contains(r.stdout, "7 file(s)") || !strings.Contains(r.stdout, "TOTAL_PASSED") {
+		t.Fatalf("archive status: %s", r.stdout)
+	}
+
 	if r := segel(t, "verify", "--shard", "3/3", arsip); r.code != exitUsage {
 		t.Errorf("--shard 3/3: exit %d", r.code)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"segel/archive"
 	"segel/certfile"
 	"segel/pkinet"
 	"segel/verify"
@@ -35,7 +36,7 @@ func verifyCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "trust", Usage: "trust anchors: `FILE` of root certificates, PEM or DER (repeatable)"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per file (JSON Lines)"},
-			archiveFlags()[0], archiveFlags()[1],
+			archiveFlags()[0], archiveFlags()[1], archiveFlags()[2], archiveFlags()[3],
 			&cli.StringFlag{Name: "at", Usage: "judge certificates at `RFC3339-TIME` instead of now"},
 			&cli.BoolFlag{Name: "online", Usage: "fetch OCSP responses and CRLs for certificates without embedded revocation data (http/https only, public addresses only, no proxy, 10 s per request, cached for the run)"},
 			&cli.StringSliceFlag{Name: "online-allow", Usage: "with --online, also reach `NET`: loopback, private (RFC 1918, fc00::/7) or a network such as 10.20.0.0/16 (repeatable; for an internal CA's responders)"},
@@ -101,6 +102,31 @@ func verifyCommand() *cli.Command {
 				}
 				return usageError{errors.New("no PDF files found")}
 			}
+			var sr *stateRun
+			if db := c.String("state"); db != "" {
+				if err := checkOutputFolder(db); err != nil {
+					return err
+				}
+				st, err := archive.Open(c.Context, db)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				tf, err := trustFingerprint(c.StringSlice("trust"))
+				if err != nil {
+					return usageError{fmt.Errorf("--trust: %w", err)}
+				}
+				sr = &stateRun{st: st, version: c.App.Version + " " + c.String("at"), trust: tf}
+				files = sr.due(c.Context, files, c.Bool("recheck"))
+				if sr.skipped > 0 {
+					fmt.Fprintf(c.App.ErrWriter, "segel: %d file(s) unchanged since they were checked (--state %s); --recheck verifies them again\n", sr.skipped, db)
+				}
+				if len(files) == 0 {
+					return nil
+				}
+			} else if c.Bool("recheck") {
+				return usageError{errors.New("--recheck needs --state DB")}
+			}
 			jobs := c.Int("jobs")
 			if jobs < 1 {
 				jobs = 1
@@ -115,6 +141,11 @@ func verifyCommand() *cli.Command {
 					}
 					results = append(results, r)
 					prog.add(f)
+					if sr != nil {
+						if err := sr.record(c.Context, f, rep, err); err != nil {
+							fmt.Fprintf(c.App.ErrWriter, "segel: %s: %v\n", tr("error"), err)
+						}
+					}
 				})
 			prog.end()
 			if len(files) > 1 {
