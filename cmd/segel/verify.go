@@ -93,6 +93,11 @@ func verifyCommand() *cli.Command {
 				files = mine
 				if len(files) == 0 {
 					fmt.Fprintf(c.App.ErrWriter, "segel: shard %s holds no files\n", sh)
+					if rp := c.String("report"); rp != "" {
+						// An empty report, so that merging the shards
+						// finds every one.
+						return writeArchiveReport(rp, nil)
+					}
 					return nil
 				}
 			}
