@@ -31,6 +31,9 @@ const (
 	exitFailure  = 1 // the operation failed (or, for verify, a document failed)
 	exitUsage    = 3 // usage or I/O error
 	exitInternal = 70
+	// exitInterrupted is the status of a run stopped by Ctrl-C (SIGINT or
+	// SIGTERM), as shells report 128+2.
+	exitInterrupted = 130
 )
 
 func main() {

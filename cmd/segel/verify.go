@@ -217,8 +217,9 @@ func collectPDFs(args []string) ([]string, []error) {
 }
 
 type verifyResult struct {
-	rep *verify.Report
-	err error
+	rep         *verify.Report
+	err         error
+	interrupted bool
 }
 
 // verifyFiles verifies files with jobs workers and prints the reports in
@@ -233,6 +234,13 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 	go func() {
 		for i, f := range files {
 			sem <- struct{}{}
+			if ctx.Err() != nil {
+				// Interrupted (Ctrl-C): the files not started are not
+				// verified; the ones under way finish or stop.
+				<-sem
+				results[i] <- verifyResult{interrupted: true}
+				continue
+			}
 			wg.Add(1)
 			go func(i int, f string) {
 				defer func() { <-sem; wg.Done() }()
@@ -245,6 +253,17 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 	enc.SetEscapeHTML(false)
 	for i, f := range files {
 		r := <-results[i]
+		if r.interrupted || (ctx.Err() != nil && r.err != nil && errors.Is(r.err, context.Canceled)) {
+			// Stopped by the user: say how far the run got; the summary
+			// covers the files verified.
+			done := i
+			for j := i + 1; j < len(files); j++ {
+				<-results[j]
+			}
+			fmt.Fprintf(stderr, "segel: interrupted: %d of %d file(s) verified\n", done, len(files))
+			wg.Wait()
+			return worseExit(worst, exitInterrupted)
+		}
 		if each != nil {
 			each(f, r.rep, r.err)
 		}
@@ -272,9 +291,9 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 	return worst
 }
 
-// worseExit orders exit codes: 3 (error) > 1 (failed) > 2 (indeterminate) > 0.
+// worseExit orders exit codes: 130 (interrupted) > 3 (error) > 1 (failed) > 2 (indeterminate) > 0.
 func worseExit(a, b int) int {
-	rank := map[int]int{0: 0, 2: 1, 1: 2, 3: 3}
+	rank := map[int]int{0: 0, 2: 1, 1: 2, 3: 3, exitInterrupted: 4}
 	if rank[b] > rank[a] {
 		return b
 	}
