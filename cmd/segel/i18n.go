@@ -35,9 +35,15 @@ func tr(s string) string {
 
 var catalogID = map[string]string{
 	// main.go: prefixes, usage.
-	"error":                           "galat",
-	"hint":                            "saran",
-	"run \"segel help\" for usage":    "jalankan \"segel help\" untuk cara pemakaian",
+	"error":                            "galat",
+	"hint":                             "saran",
+	"run \"segel help\" for usage":     "jalankan \"segel help\" untuk cara pemakaian",
+	"summary":                          "ringkasan",
+	"by verdict":                       "menurut hasil",
+	"by signer organisation":           "menurut instansi penanda tangan",
+	"by PAdES level (lowest per file)": "menurut level PAdES (terendah per berkas)",
+	"by certificate expiry year":       "menurut tahun berakhirnya sertifikat",
+	"without LTV, certificate expiring within a year": "tanpa LTV, sertifikat berakhir dalam setahun",
 	"internal error":                  "galat internal",
 	"run \"%s --help\" for its usage": "jalankan \"%s --help\" untuk cara pemakaiannya",
 	"this is a bug in segel; please report it with the command you ran (not the file)": "ini kutu (bug) di segel; laporkan beserta perintah yang dijalankan (bukan berkasnya)",
