@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -144,7 +145,7 @@ func demoCommand() *cli.Command {
 			pool := x509.NewCertPool()
 			pool.AddCert(ca.Root)
 			code := verifyFiles(c.Context, []string{cur}, verify.Options{Roots: pool}, 1, time.Minute, false, c.App.Writer, w, nil)
-			fmt.Fprintf(w, "\nsegel demo: check it yourself:\n  go run ./cmd/segel verify --trust %s %s\n", root, cur)
+			printDemoNextSteps(w, dir, root, cur)
 			if code != 0 {
 				return exitError{code}
 			}
@@ -192,4 +193,23 @@ func writeDemoFile(path string, data []byte, mode os.FileMode, force bool) error
 		return err
 	}
 	return f.Close()
+}
+
+// printDemoNextSteps ends the demo with commands to try on the files it
+// wrote; the README's examples use the same names.
+func printDemoNextSteps(w io.Writer, dir, root, signed string) {
+	pks := filepath.Join(dir, "pks.pdf")
+	fmt.Fprintf(w, "\nsegel demo: next steps (go run ./cmd/segel … in the repository; README.md has more):\n")
+	fmt.Fprintf(w, "  # check it yourself, as text or JSON\n")
+	fmt.Fprintf(w, "  segel verify --trust %s %s\n", root, signed)
+	fmt.Fprintf(w, "  segel verify --json --trust %s %s\n", root, signed)
+	fmt.Fprintf(w, "  # the sample's signature fields, then sign it yourself\n")
+	fmt.Fprintf(w, "  segel fields %s\n", pks)
+	fmt.Fprintf(w, "  segel sign --key file:%s --key-password-file %s \\\n",
+		filepath.Join(dir, "bupati-tuban.p12"), filepath.Join(dir, "bupati-tuban.pass"))
+	fmt.Fprintf(w, "    --field SigKabupaten --certify 2 -o %s %s\n", filepath.Join(dir, "pks-1.pdf"), pks)
+	if filepath.Clean(dir) == "segel-demo" {
+		fmt.Fprintf(w, "  # the HTTP API and verify page on 127.0.0.1:8080, from the repository\n")
+		fmt.Fprintf(w, "  segel serve --config deploy/segel-serve.demo.yaml\n")
+	}
 }
