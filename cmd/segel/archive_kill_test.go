@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -44,16 +45,12 @@ func statePaths(t *testing.T, db string) []string {
 	return out
 }
 
-// TestKillDuringStateRun kills "segel verify --state" with SIGKILL in the
-// middle of a run, then runs it again: the database opens, every file is
-// verified once over both runs (the second run verifies exactly the files
-// the first did not record), none is missing.
-func TestKillDuringStateRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and verifies 1,500 files")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "segel")
+// archiveTree builds the binary and writes n copies of a signed PKS in 20
+// folders; it returns the folder, the binary, the trust root and the tree.
+func archiveTree(t *testing.T, n int) (dir, bin, root, arsip string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "segel")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
@@ -65,8 +62,7 @@ func TestKillDuringStateRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arsip := filepath.Join(dir, "arsip")
-	const n = 1500
+	arsip = filepath.Join(dir, "arsip")
 	for i := range n {
 		sub := filepath.Join(arsip, fmt.Sprintf("%02d", i%20))
 		os.MkdirAll(sub, 0o755)
@@ -74,8 +70,55 @@ func TestKillDuringStateRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	root := filepath.Join(dir, "root.pem")
+	root = filepath.Join(dir, "root.pem")
 	os.WriteFile(root, ca.RootPEM(), 0o644)
+	return dir, bin, root, arsip
+}
+
+// TestInterruptArchiveRun: SIGINT (Ctrl-C) stops verify in the middle of a
+// run with exit 130, the line saying how far it got (in Indonesian under
+// LANG=id_ID) and the summary of the files verified so far.
+func TestInterruptArchiveRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and verifies 3,000 files")
+	}
+	_, bin, root, arsip := archiveTree(t, 3000)
+	cmd := exec.Command(bin, "verify", "--jobs", "1", "--trust", root, arsip)
+	cmd.Env = append(os.Environ(), "LC_ALL=", "LC_MESSAGES=", "LANG=id_ID.UTF-8")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	if code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want %d\n%s", code, err, exitInterrupted, stderr.String())
+	}
+	m := regexp.MustCompile(`dihentikan: (\d+) dari 3000 berkas diperiksa`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no interruption line:\n%s", stderr.String())
+	}
+	if m[1] == "0" || m[1] == "3000" {
+		t.Fatalf("interrupted after %s files: not in the middle", m[1])
+	}
+	if !strings.Contains(stderr.String(), "ringkasan: "+m[1]+" ") {
+		t.Errorf("no summary of the %s files verified:\n%s", m[1], stderr.String())
+	}
+}
+
+// TestKillDuringStateRun kills "segel verify --state" with SIGKILL in the
+// middle of a run, then runs it again: the database opens, every file is
+// verified once over both runs (the second run verifies exactly the files
+// the first did not record), none is missing.
+func TestKillDuringStateRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and verifies 1,500 files")
+	}
+	const n = 1500
+	dir, bin, root, arsip := archiveTree(t, n)
 	db := filepath.Join(dir, "state.db")
 
 	cmd := exec.Command(bin, "verify", "--jobs", "1", "--trust", root, "--state", db, arsip)

@@ -69,7 +69,6 @@ var catalogID = map[string]string{
 	"--at %q is not an RFC 3339 time (e.g. 2026-11-27T10:00:00+07:00)": "--at %q bukan waktu RFC 3339 (mis. 2026-11-27T10:00:00+07:00)",
 	"--shard %q: write i/N with 0 <= i < N (e.g. 0/4)":                 "--shard %q: tulis i/N dengan 0 <= i < N (mis. 0/4)",
 	"--report %q: the name must end in .jsonl, .csv or .html":          "--report %q: nama harus berakhiran .jsonl, .csv atau .html",
-	"interrupted: %d of %d file(s) verified; the summary covers those": "dihentikan: %d dari %d berkas diperiksa; ringkasan hanya mencakup itu",
 
 	// report.go: the readable report.
 	"%d signature(s), %d revision(s)":     "%d tanda tangan, %d revisi",
@@ -94,20 +93,11 @@ var catalogID = map[string]string{
 	"revocation was checked only against the data in the file: --online asks the certificates' OCSP responders and CRL distribution points": "status pencabutan hanya diperiksa dengan data di dalam berkas: --online bertanya ke OCSP dan CRL sertifikatnya",
 
 	// summary.go
-	"Summary": "Ringkasan",
-	"files":   "berkas",
-	"file(s) verified in %s (%.1f files/s, %.1f MB/s)": "berkas diperiksa dalam %s (%.1f berkas/dtk, %.1f MB/dtk)",
-	"errors (no verdict)":                              "galat (tanpa putusan)",
-	"skipped (unchanged since the last run)":           "dilewati (tidak berubah sejak pemeriksaan terakhir)",
-	"By indication":                                    "Menurut putusan",
-	"By signer organisation":                           "Menurut organisasi penanda tangan",
-	"By PAdES level":                                   "Menurut level PAdES",
-	"By certificate expiry year":                       "Menurut tahun kedaluwarsa sertifikat",
-	"Without LTV, certificate expiring within a year":  "Tanpa LTV, sertifikat kedaluwarsa dalam setahun",
-	"(none)":      "(tidak ada)",
-	"(unknown)":   "(tidak diketahui)",
-	"(not PAdES)": "(bukan PAdES)",
-	"expires %s":  "kedaluwarsa %s",
+	"interrupted: %d of %d file(s) verified": "dihentikan: %d dari %d berkas diperiksa",
+	"(none)":                                 "(tidak ada)",
+	"(unknown)":                              "(tidak diketahui)",
+	"(not PAdES)":                            "(bukan PAdES)",
+	"expires %s":                             "kedaluwarsa %s",
 
 	// report_html.go
 	"Verification report":             "Laporan verifikasi",

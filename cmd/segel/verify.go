@@ -260,7 +260,7 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 			for j := i + 1; j < len(files); j++ {
 				<-results[j]
 			}
-			fmt.Fprintf(stderr, "segel: interrupted: %d of %d file(s) verified\n", done, len(files))
+			fmt.Fprintf(stderr, "segel: "+tr("interrupted: %d of %d file(s) verified")+"\n", done, len(files))
 			wg.Wait()
 			return worseExit(worst, exitInterrupted)
 		}
