@@ -169,3 +169,37 @@ func TestKillDuringStateRun(t *testing.T) {
 	}
 	t.Logf("first run recorded %d, second verified %d", len(first), len(second))
 }
+
+// TestProgressOnTerminal: on a terminal (a pty from script(1)) verify shows
+// the progress line with files/s, MB/s and ETA, also while --json goes to a
+// file; without a terminal it writes no progress at all.
+func TestProgressOnTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and verifies 1,500 files")
+	}
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) not installed")
+	}
+	dir, bin, root, arsip := archiveTree(t, 1500)
+	out := filepath.Join(dir, "out.json")
+	line := fmt.Sprintf("%s verify --jobs 1 --json --trust %s %s > %s", bin, root, arsip, out)
+	tty, err := exec.Command("script", "-qec", line, "/dev/null").CombinedOutput()
+	if err != nil {
+		t.Fatalf("script: %v\n%s", err, tty)
+	}
+	if !regexp.MustCompile(`\r\d+/1500 files, [\d.]+ files/s, [\d.]+ MB/s, ETA`).Match(tty) {
+		t.Errorf("no progress line on the terminal:\n%q", tty)
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "TOTAL_PASSED") {
+		t.Errorf("the JSON did not go to the file: %v", err)
+	}
+	var stderr strings.Builder
+	cmd := exec.Command(bin, "verify", "--json", "--trust", root, arsip)
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("verify: %v\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "\r") || strings.Contains(stderr.String(), "ETA") {
+		t.Errorf("progress written without a terminal:\n%q", stderr.String())
+	}
+}
