@@ -166,6 +166,23 @@ type archiveResult struct {
 	Err  string
 }
 
+// forSummary keeps of a report only what the summary reads, so that a run
+// without --report holds a few bytes per file rather than whole reports.
+func forSummary(rep *verify.Report) *verify.Report {
+	if rep == nil {
+		return nil
+	}
+	out := &verify.Report{Indication: rep.Indication, Signatures: make([]verify.Signature, len(rep.Signatures))}
+	for i, s := range rep.Signatures {
+		out.Signatures[i] = verify.Signature{Kind: s.Kind, SignerOrganization: s.SignerOrganization, Level: s.Level}
+		if s.CertificateNotAfter != nil {
+			t := *s.CertificateNotAfter // a copy: the pointer may hold the whole certificate
+			out.Signatures[i].CertificateNotAfter = &t
+		}
+	}
+	return out
+}
+
 // summary prints the archive summary: counts by verdict, by signer
 // organisation, by the lowest PAdES level of each file, by the year the
 // signer certificates expire, and the files without long-term validation
