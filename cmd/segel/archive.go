@@ -164,23 +164,37 @@ type archiveResult struct {
 	File string
 	Rep  *verify.Report
 	Err  string
+	// Brief replaces Rep when no report file is written.
+	Brief *fileBrief
 }
 
-// forSummary keeps of a report only what the summary reads, so that a run
-// without --report holds a few bytes per file rather than whole reports.
-func forSummary(rep *verify.Report) *verify.Report {
+// fileBrief is what the summary reads of one file's report: a run
+// without --report keeps only this (about a hundred bytes a signature)
+// rather than whole reports.
+type fileBrief struct {
+	indication string
+	sigs       []sigBrief
+}
+
+type sigBrief struct {
+	kind, org, level string
+	notAfter         *time.Time
+}
+
+// forSummary returns the brief of a report (nil for none).
+func forSummary(rep *verify.Report) *fileBrief {
 	if rep == nil {
 		return nil
 	}
-	out := &verify.Report{Indication: rep.Indication, Signatures: make([]verify.Signature, len(rep.Signatures))}
+	b := &fileBrief{indication: rep.Indication, sigs: make([]sigBrief, len(rep.Signatures))}
 	for i, s := range rep.Signatures {
-		out.Signatures[i] = verify.Signature{Kind: s.Kind, SignerOrganization: s.SignerOrganization, Level: s.Level}
+		b.sigs[i] = sigBrief{kind: s.Kind, org: s.SignerOrganization, level: s.Level}
 		if s.CertificateNotAfter != nil {
-			t := *s.CertificateNotAfter // a copy: the pointer may hold the whole certificate
-			out.Signatures[i].CertificateNotAfter = &t
+			t := *s.CertificateNotAfter
+			b.sigs[i].notAfter = &t
 		}
 	}
-	return out
+	return b
 }
 
 // summary prints the archive summary: counts by verdict, by signer
@@ -191,30 +205,34 @@ func summary(w io.Writer, results []archiveResult, now time.Time) {
 	byInd, byOrg, byLevel, byYear := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	var soon []string
 	for _, r := range results {
-		if r.Rep == nil {
+		b := r.Brief
+		if b == nil {
+			b = forSummary(r.Rep)
+		}
+		if b == nil {
 			byInd["error"]++
 			continue
 		}
-		byInd[r.Rep.Indication]++
+		byInd[b.indication]++
 		lowest, ltv := "", true
 		var expiry time.Time
-		for _, s := range r.Rep.Signatures {
-			if s.Kind == "document-timestamp" {
+		for _, s := range b.sigs {
+			if s.kind == "document-timestamp" {
 				continue
 			}
-			org := s.SignerOrganization
+			org := s.org
 			if org == "" {
 				org = "(no organisation)"
 			}
 			byOrg[org]++
-			if lowest == "" || levelRank(s.Level) < levelRank(lowest) {
-				lowest = s.Level
+			if lowest == "" || levelRank(s.level) < levelRank(lowest) {
+				lowest = s.level
 			}
-			ltv = ltv && (s.Level == "B-LT" || s.Level == "B-LTA")
-			if s.CertificateNotAfter != nil {
-				byYear[strconv.Itoa(s.CertificateNotAfter.Year())]++
-				if expiry.IsZero() || s.CertificateNotAfter.Before(expiry) {
-					expiry = *s.CertificateNotAfter
+			ltv = ltv && (s.level == "B-LT" || s.level == "B-LTA")
+			if s.notAfter != nil {
+				byYear[strconv.Itoa(s.notAfter.Year())]++
+				if expiry.IsZero() || s.notAfter.Before(expiry) {
+					expiry = *s.notAfter
 				}
 			}
 		}

@@ -26,7 +26,7 @@ func TestForSummaryKeepsSummary(t *testing.T) {
 	}
 	slim := make([]archiveResult, len(full))
 	for i, r := range full {
-		slim[i] = archiveResult{File: r.File, Err: r.Err, Rep: forSummary(r.Rep)}
+		slim[i] = archiveResult{File: r.File, Err: r.Err, Brief: forSummary(r.Rep)}
 	}
 	now := time.Now()
 	var a, b strings.Builder

@@ -142,7 +142,7 @@ func verifyCommand() *cli.Command {
 				func(f string, rep *verify.Report, err error) {
 					r := archiveResult{File: f, Rep: rep}
 					if c.String("report") == "" {
-						r.Rep = forSummary(rep) // keeps a 20,000-file run's memory small
+						r.Rep, r.Brief = nil, forSummary(rep) // keeps a 20,000-file run's memory small
 					}
 					if err != nil {
 						r.Err = err.Error()
