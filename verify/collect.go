@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -112,7 +113,10 @@ func CollectValidationData(ctx context.Context, chain []*x509.Certificate, o Col
 			}
 			vd.CRLs = appendNew(vd.CRLs, crl.Raw)
 		default:
-			vd.Missing = append(vd.Missing, fmt.Sprintf("%s: %s", certName(cert), joinProblems(problems)))
+			if len(problems) == 0 {
+				problems = []string{"no status"}
+			}
+			vd.Missing = append(vd.Missing, fmt.Sprintf("%s: %s", certName(cert), strings.Join(problems, "; ")))
 		}
 	}
 	return vd, nil
@@ -181,18 +185,4 @@ func collectOne(ctx context.Context, cert, issuer *x509.Certificate, f *Fetcher,
 		return nil, crl, problems
 	}
 	return nil, nil, problems
-}
-
-func joinProblems(p []string) string {
-	if len(p) == 0 {
-		return "no status"
-	}
-	var b bytes.Buffer
-	for i, s := range p {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(s)
-	}
-	return b.String()
 }

@@ -817,13 +817,18 @@ func (v *verifier) dssRevocation(contents []byte) (ocsps, crls [][]byte) {
 // padding) and, where producers differ, without the padding after the
 // CMS.
 func vriKeys(contents []byte) []string {
-	sum := sha1.Sum(contents)
-	keys := []string{strings.ToUpper(hex.EncodeToString(sum[:]))}
-	if n := derLength(contents); n > 0 && n < len(contents) {
-		sum := sha1.Sum(contents[:n])
-		keys = append(keys, strings.ToUpper(hex.EncodeToString(sum[:])))
+	keys := []string{VRIKey(contents)}
+	if n := cms.DERLength(contents); n > 0 && n < len(contents) {
+		keys = append(keys, VRIKey(contents[:n]))
 	}
 	return keys
+}
+
+// VRIKey is the /VRI key of a signature whose /Contents string is
+// contents: the upper-case hex SHA-1 of the bytes as written.
+func VRIKey(contents []byte) string {
+	sum := sha1.Sum(contents)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
 // dssStreamIn reads the decoded bytes of the stream o of view, at most

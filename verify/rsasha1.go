@@ -114,7 +114,7 @@ func (v *verifier) checkX509RSASHA1(s *Signature, ranges [2][2]int64, contents [
 // is the signature, followed by zero padding. notes are warnings about
 // the form.
 func parsePKCS1Contents(contents []byte) (sig []byte, notes []string, err error) {
-	n := derLength(contents)
+	n := cms.DERLength(contents)
 	if n <= 0 || n > len(contents) {
 		return nil, nil, errors.New("no complete DER element")
 	}

@@ -36,7 +36,7 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 	if err != nil {
 		// Bytes after the CMS inside /Contents are not signed and not part
 		// of the signature; some producers leave them. Retry without them.
-		if n := derLength(contents); n > 0 && n < len(contents) {
+		if n := cms.DERLength(contents); n > 0 && n < len(contents) {
 			if sd2, err2 := cms.Parse(contents[:n]); err2 == nil {
 				sd, err = sd2, nil
 				s.warn(fmt.Sprintf("/Contents holds %d bytes after the CMS; they were ignored", len(contents)-n))
@@ -399,27 +399,6 @@ func duplicateSigners(sis []*cms.SignerInfo) bool {
 	return true
 }
 
-// derLength returns the length of the DER element at the start of b
-// (header included), or 0 for an indefinite or invalid length.
-func derLength(b []byte) int {
-	if len(b) < 2 {
-		return 0
-	}
-	l := int(b[1])
-	if l < 0x80 {
-		return 2 + l
-	}
-	n := l & 0x7f
-	if n == 0 || n > 4 || len(b) < 2+n {
-		return 0
-	}
-	l = 0
-	for _, c := range b[2 : 2+n] {
-		l = l<<8 | int(c)
-	}
-	return 2 + n + l
-}
-
 // checkChain builds a chain from the signer certificate to a root of
 // Options.Roots, and checks the signer's key usage. It returns the chain
 // (signer first, trust anchor last) when one is valid at at, else nil.
@@ -602,53 +581,4 @@ func sigAlgName(oid asn1.ObjectIdentifier) string {
 		return "Ed448"
 	}
 	return oid.String()
-}
-
-// parseDate parses a PDF date string (D:YYYYMMDDHHmmSSOHH'mm').
-func parseDate(s string) (time.Time, bool) {
-	if len(s) >= 2 && s[:2] == "D:" {
-		s = s[2:]
-	}
-	if len(s) < 4 {
-		return time.Time{}, false
-	}
-	digits := func(i, n int, def int) (int, bool) {
-		if i+n > len(s) {
-			return def, true
-		}
-		v := 0
-		for k := i; k < i+n; k++ {
-			if s[k] < '0' || s[k] > '9' {
-				return 0, false
-			}
-			v = v*10 + int(s[k]-'0')
-		}
-		return v, true
-	}
-	y, ok1 := digits(0, 4, 0)
-	mo, ok2 := digits(4, 2, 1)
-	d, ok3 := digits(6, 2, 1)
-	h, ok4 := digits(8, 2, 0)
-	mi, ok5 := digits(10, 2, 0)
-	se, ok6 := digits(12, 2, 0)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
-		return time.Time{}, false
-	}
-	loc := time.UTC
-	if len(s) > 14 {
-		switch s[14] {
-		case '+', '-':
-			oh, _ := digits(15, 2, 0)
-			om := 0
-			if len(s) >= 20 {
-				om, _ = digits(18, 2, 0)
-			}
-			off := oh*3600 + om*60
-			if s[14] == '-' {
-				off = -off
-			}
-			loc = time.FixedZone("", off)
-		}
-	}
-	return time.Date(y, time.Month(mo), d, h, mi, se, 0, loc), true
 }

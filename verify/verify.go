@@ -617,7 +617,7 @@ func (v *verifier) signature(f found, cert certInfo) Signature {
 	s.SubFilter = string(nameOf(d["SubFilter"]))
 	s.Reason = pdf.Text(d["Reason"])
 	s.Location = pdf.Text(d["Location"])
-	if t, ok := parseDate(pdf.Text(d["M"])); ok {
+	if t, ok := pdf.ParseDate(pdf.Text(d["M"])); ok {
 		s.ClaimedTime = &t
 	}
 	typ := nameOf(d["Type"])

@@ -64,3 +64,25 @@ func derAlgID(oid asn1.ObjectIdentifier) []byte { return derSequence(derOID(oid)
 
 // derNull is the DER NULL value.
 var derNull = []byte{0x05, 0x00}
+
+// DERLength returns the length of the DER element at the start of b
+// (header included), or 0 for an indefinite or invalid length: where a
+// CMS in a signature's /Contents ends and its zero padding begins.
+func DERLength(b []byte) int {
+	if len(b) < 2 {
+		return 0
+	}
+	l := int(b[1])
+	if l < 0x80 {
+		return 2 + l
+	}
+	n := l & 0x7f
+	if n == 0 || n > 4 || len(b) < 2+n {
+		return 0
+	}
+	l = 0
+	for _, c := range b[2 : 2+n] {
+		l = l<<8 | int(c)
+	}
+	return 2 + n + l
+}

@@ -14,7 +14,6 @@ import (
 type dss struct {
 	dict   pdf.Dict
 	ref    pdf.Ref // when the /DSS is an indirect object
-	direct bool
 	arrays map[pdf.Name]pdf.Array
 	have   map[[32]byte]pdf.Ref // SHA-256 of a stream's data → its reference
 	vri    pdf.Dict
@@ -35,8 +34,6 @@ func readDSS(doc *pdf.Document) (*dss, map[string]bool, error) {
 	}
 	if r, ok := cat["DSS"].(pdf.Ref); ok {
 		d.ref = r
-	} else {
-		d.direct = true
 	}
 	dict, err := doc.GetDict(cat["DSS"])
 	if err != nil {

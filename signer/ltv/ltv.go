@@ -18,9 +18,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/sha1"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -98,6 +96,9 @@ type sigInfo struct {
 	docTS    bool
 	covers   bool // its byte range ends at the end of the file
 	chains   [][]*x509.Certificate
+	// signedAt is when the signature was made, as proven by its
+	// signature time-stamp, else as claimed (/M): revocation data must
+	// be produced after it.
 	signedAt time.Time
 	tsaCert  *x509.Certificate // for document time-stamps
 	// tokenSize is the size of the largest time-stamp token it holds.
@@ -149,14 +150,23 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out signer.Output, 
 	}
 
 	// Validation data for every chain, and the VRI of each signature.
+	// Signatures share chains (the TSA's, the issuing CA's): each chain is
+	// collected and checked once per signing time.
 	all := &verify.ValidationData{}
 	vri := map[string]*verify.ValidationData{}
+	collected := map[string]*verify.ValidationData{}
 	for _, s := range sigs {
 		vd := &verify.ValidationData{}
 		for _, ch := range s.chains {
-			d, err := verify.CollectValidationData(ctx, ch, verify.CollectOptions{Fetcher: o.Fetcher, At: o.Now})
-			if err != nil {
-				return nil, fmt.Errorf("ltv: field %s: %w", s.field, err)
+			key := string(ch[0].Raw) + s.signedAt.String()
+			d, ok := collected[key]
+			if !ok {
+				var err error
+				d, err = verify.CollectValidationData(ctx, ch, verify.CollectOptions{Fetcher: o.Fetcher, At: o.Now, After: s.signedAt})
+				if err != nil {
+					return nil, fmt.Errorf("ltv: field %s: %w", s.field, err)
+				}
+				collected[key] = d
 			}
 			vd.Add(d)
 		}
@@ -164,7 +174,7 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out signer.Output, 
 			return nil, fmt.Errorf("%w: field %s: %s", ErrNoStatus, s.field, strings.Join(vd.Missing, "; "))
 		}
 		all.Add(vd)
-		vri[vriKey(s.contents)] = vd
+		vri[verify.VRIKey(s.contents)] = vd
 	}
 	res.Missing = all.Missing
 
@@ -227,7 +237,7 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out signer.Output, 
 // RenewBefore.
 func isFresh(sigs []*sigInfo, vri map[string]bool, o Options) (string, bool) {
 	for _, s := range sigs {
-		if !s.docTS && !vri[vriKey(s.contents)] {
+		if !s.docTS && !vri[verify.VRIKey(s.contents)] {
 			return "", false
 		}
 	}
@@ -243,13 +253,6 @@ func isFresh(sigs []*sigInfo, vri map[string]bool, o Options) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// vriKey is the /VRI key of a signature: the upper-case hex SHA-1 of its
-// /Contents string.
-func vriKey(contents []byte) string {
-	sum := sha1.Sum(contents)
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
 // signatures lists the file's signatures and document time-stamps with
@@ -280,7 +283,13 @@ func signatures(doc *pdf.Document, size int64, extra []*x509.Certificate) ([]*si
 		}
 		sub, _ := v["SubFilter"].(pdf.Name)
 		s.docTS = sub == "ETSI.RFC3161"
-		der := trimDER(cs.Value)
+		if t, ok := pdf.ParseDate(pdf.Text(v["M"])); ok {
+			s.signedAt = t
+		}
+		der := cs.Value
+		if n := cms.DERLength(der); n > 0 && n <= len(der) {
+			der = der[:n]
+		}
 		sd, err := cms.Parse(der)
 		if err != nil || len(sd.Signers) == 0 {
 			return nil, fmt.Errorf("ltv: field %s: the signature cannot be read: %v", f.Name, err)
@@ -298,6 +307,9 @@ func signatures(doc *pdf.Document, size int64, extra []*x509.Certificate) ([]*si
 		if s.docTS {
 			s.tsaCert = leaf
 			s.tokenSize = len(der)
+			if info, err := cms.ParseTSTInfo(sd.EContent); err == nil {
+				s.signedAt = info.GenTime
+			}
 		}
 		// The TSA chains of signature time-stamps.
 		for _, ua := range sd.Signers[0].UnsignedAttributes {
@@ -313,6 +325,9 @@ func signatures(doc *pdf.Document, size int64, extra []*x509.Certificate) ([]*si
 				tl, err := tsd.SignerCertificate(tsd.Signers[0])
 				if err != nil {
 					continue
+				}
+				if info, err := cms.ParseTSTInfo(tsd.EContent); err == nil {
+					s.signedAt = info.GenTime
 				}
 				tch, err := chainOf(tl, append(append([]*x509.Certificate{}, tsd.Certificates...), extra...))
 				if err != nil {
@@ -349,30 +364,6 @@ func chainOf(leaf *x509.Certificate, pool []*x509.Certificate) ([]*x509.Certific
 		cur = next
 	}
 	return nil, errors.New("the chain is longer than 10 certificates")
-}
-
-// trimDER cuts the zero padding after a DER value.
-func trimDER(b []byte) []byte {
-	if len(b) < 2 || b[0] != 0x30 {
-		return b
-	}
-	n := int(b[1])
-	hdr := 2
-	if n&0x80 != 0 {
-		k := n & 0x7f
-		if k == 0 || k > 4 || len(b) < 2+k {
-			return b
-		}
-		n = 0
-		for _, c := range b[2 : 2+k] {
-			n = n<<8 | int(c)
-		}
-		hdr = 2 + k
-	}
-	if hdr+n <= len(b) {
-		return b[:hdr+n]
-	}
-	return b
 }
 
 // concat is a ReaderAt over a followed by b.

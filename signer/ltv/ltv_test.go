@@ -352,3 +352,20 @@ func TestPastValidation(t *testing.T) {
 		t.Errorf("signed after the revocation, online: %v %s/%s", err, rep.Indication, rep.SubIndication)
 	}
 }
+
+// TestOCSPBeforeSigningTime: an OCSP response produced before the
+// signing time says nothing about the certificate when it signed; the
+// CRL, current at the signing time, is taken instead.
+func TestOCSPBeforeSigningTime(t *testing.T) {
+	e := newEnv(t)
+	mk, _ := e.key(t, "ltv-after", devca.LeafRequest{CommonName: "Kepala Dinas"})
+	chain := append(append([]*x509.Certificate{}, mk.Identity().Chain...), e.ca.Root)
+	now, err := verify.CollectValidationData(context.Background(), chain, verify.CollectOptions{Fetcher: e.net})
+	if err != nil || len(now.OCSPs) != 1 {
+		t.Fatalf("signed now: %v, %d OCSP responses", err, len(now.OCSPs))
+	}
+	later, err := verify.CollectValidationData(context.Background(), chain, verify.CollectOptions{Fetcher: e.net, After: time.Now().Add(time.Hour)})
+	if err != nil || len(later.OCSPs) != 0 || len(later.CRLs) != 2 {
+		t.Fatalf("signed an hour from now: %v, %d OCSP responses, %d CRLs (want 0 and 2)", err, len(later.OCSPs), len(later.CRLs))
+	}
+}
