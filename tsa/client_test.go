@@ -50,13 +50,7 @@ func TestClientChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	honest := func(ctx context.Context, url, ct string, body []byte) ([]byte, error) {
-		tok, err := a.Respond(ctx, body, "")
-		if tok != nil {
-			return tok.Response, nil
-		}
-		return nil, err
-	}
+	honest := a.Poster()
 	digest := sha256.Sum256([]byte("tanda tangan"))
 	c := &Client{URL: "http://tsa.test/", Post: honest, Roots: f.ca.RootPool()}
 	tok, info, err := c.Stamp(context.Background(), digest[:])

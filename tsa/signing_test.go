@@ -81,13 +81,10 @@ func TestSignB_T(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
+	post := a.Poster()
 	c := &Client{URL: "http://tsa.test/", Roots: f.ca.RootPool(), Post: func(ctx context.Context, url, ct string, body []byte) ([]byte, error) {
 		calls++
-		tok, err := a.Respond(ctx, body, "")
-		if tok != nil {
-			return tok.Response, nil
-		}
-		return nil, err
+		return post(ctx, url, ct, body)
 	}}
 	var _ signer.Timestamper = c
 	_, kab := openMem(t, "tsa-kabupaten", memkey.Options{CA: f.ca, Leaf: devca.LeafRequest{CommonName: "Bupati Tuban"}})
@@ -190,13 +187,7 @@ func TestSignRefusesBadTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	honest := func(ctx context.Context, url, ct string, body []byte) ([]byte, error) {
-		tok, err := a.Respond(ctx, body, "")
-		if tok != nil {
-			return tok.Response, nil
-		}
-		return nil, err
-	}
+	honest := a.Poster()
 	notTSA, _ := f.ca.Issue(devca.LeafRequest{CommonName: "document signer", KeyType: devca.ECDSAP256})
 	other, _ := devca.New(devca.Options{})
 	flipImprint := func(h *crypto.Hash, im *[]byte, n **big.Int) { *im = append([]byte{^(*im)[0]}, (*im)[1:]...) }

@@ -46,14 +46,17 @@ func newFixture(t *testing.T, kt devca.KeyType) *fixture {
 	return &fixture{ca: ca, id: id, dir: t.TempDir()}
 }
 
-// batchKey signs like a Transit key: many digests per call, counted.
+// batchKey signs like a Transit key: many digests per call, counted, each
+// call taking latency (a network round trip) before it answers.
 type batchKey struct {
 	crypto.Signer
+	latency        time.Duration
 	calls, digests atomic.Int64
 	max            atomic.Int64
 }
 
 func (b *batchKey) SignBatch(ctx context.Context, ds [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
+	time.Sleep(b.latency)
 	b.calls.Add(1)
 	b.digests.Add(int64(len(ds)))
 	for {
@@ -205,7 +208,10 @@ func TestCertificateChecks(t *testing.T) {
 // calls than requests, none larger than MaxBatch.
 func TestConcurrentBatched(t *testing.T) {
 	f := newFixture(t, devca.ECDSAP256)
-	k := &batchKey{Signer: f.id.Key}
+	// A backend call takes 2 ms (Transit on loopback takes about 5): the
+	// requests that arrive meanwhile share the next call. (An instant
+	// key, on a loaded machine, would see requests one at a time.)
+	k := &batchKey{Signer: f.id.Key, latency: 2 * time.Millisecond}
 	var mu sync.Mutex
 	audited := map[string]bool{}
 	a, err := New(Config{Signer: k, Chain: f.id.Chain, Audit: func(_ context.Context, r Record) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
@@ -165,13 +164,7 @@ func demoEvidence(ca *devca.CA) (evidence, error) {
 	if err != nil {
 		return evidence{}, err
 	}
-	tc := &tsa.Client{URL: "http://tsa.segel-demo.invalid/", Roots: ca.RootPool(), Post: func(ctx context.Context, _, _ string, body []byte) ([]byte, error) {
-		tok, err := a.Respond(ctx, body, "segel demo")
-		if tok != nil {
-			return tok.Response, nil
-		}
-		return nil, err
-	}}
+	tc := &tsa.Client{URL: "http://tsa.segel-demo.invalid/", Roots: ca.RootPool(), Post: a.Poster()}
 	fetcher := &verify.Fetcher{Client: &http.Client{Transport: ca.Responder().Transport()}}
 	return evidence{level: levelLTA, ts: tc, ltv: &ltv.Options{Level: ltv.LevelLTA, TSA: tc, Fetcher: fetcher, Certs: []*x509.Certificate{ca.Root}}}, nil
 }

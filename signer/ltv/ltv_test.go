@@ -53,13 +53,7 @@ func newEnvB(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.tsa = &tsa.Client{URL: "http://tsa.segel.test/", Roots: ca.RootPool(), Post: func(ctx context.Context, url, ct string, body []byte) ([]byte, error) {
-		tok, err := a.Respond(ctx, body, "")
-		if tok != nil {
-			return tok.Response, nil
-		}
-		return nil, err
-	}}
+	e.tsa = &tsa.Client{URL: "http://tsa.segel.test/", Roots: ca.RootPool(), Post: a.Poster()}
 	e.pks, err = os.ReadFile(filepath.Join("..", "..", "testdata", "pks.pdf"))
 	if err != nil {
 		t.Fatal(err)
