@@ -1,0 +1,222 @@
+package textpos
+
+import (
+	"sort"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// cmap is what the locator keeps of a CMap stream: the code space (how
+// many bytes each code has), the codes' text (a ToUnicode CMap) and
+// their CIDs (an encoding CMap).
+type cmap struct {
+	space  []codeRange
+	uni    map[uint64]string // key: code length << 32 | code
+	uniRng []textRange
+	cid    map[uint64]uint32
+	cidRng []cidRange
+}
+
+type codeRange struct {
+	n      int
+	lo, hi uint32
+}
+
+type textRange struct {
+	n      int
+	lo, hi uint32
+	base   string   // text of lo; the last character increments
+	list   []string // or one text per code
+	inList bool
+}
+
+type cidRange struct {
+	n      int
+	lo, hi uint32
+	cid    uint32
+}
+
+// Bounds of one CMap: entries of all kinds.
+const maxCMapEntries = 1 << 18
+
+func key(n int, code uint32) uint64 { return uint64(n)<<32 | uint64(code) }
+
+// codeOf reads a code from a hex string of at most 4 bytes.
+func codeOf(b []byte) (uint32, int, bool) {
+	if len(b) == 0 || len(b) > 4 {
+		return 0, 0, false
+	}
+	var c uint32
+	for _, x := range b {
+		c = c<<8 | uint32(x)
+	}
+	return c, len(b), true
+}
+
+// utf16Text decodes a ToUnicode destination (UTF-16BE).
+func utf16Text(b []byte) string {
+	if len(b)%2 == 1 {
+		b = append(b[:len(b):len(b)], 0)
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	return string(utf16.Decode(u))
+}
+
+// parseCMap reads a CMap program. It never fails: what it cannot read is
+// left out.
+func parseCMap(data []byte) *cmap {
+	m := &cmap{uni: map[uint64]string{}, cid: map[uint64]uint32{}}
+	l := &lexer{b: data, maxOps: maxCMapEntries}
+	var ops []operand
+	entries := 0
+	for entries < maxCMapEntries {
+		op, args, ok := l.next(ops)
+		ops = args
+		if !ok {
+			break
+		}
+		switch op {
+		case "endcodespacerange":
+			for i := 0; i+1 < len(args); i += 2 {
+				lo, n, ok1 := codeOf(args[i].str)
+				hi, n2, ok2 := codeOf(args[i+1].str)
+				if ok1 && ok2 && n == n2 && len(m.space) < 256 {
+					m.space = append(m.space, codeRange{n, lo, hi})
+				}
+			}
+		case "endbfchar":
+			for i := 0; i+1 < len(args); i += 2 {
+				c, n, ok := codeOf(args[i].str)
+				if !ok {
+					continue
+				}
+				d := args[i+1]
+				switch d.kind {
+				case kString:
+					m.uni[key(n, c)] = utf16Text(d.str)
+				case kName:
+					m.uni[key(n, c)] = nameText(string(d.str))
+				}
+				entries++
+			}
+		case "endbfrange":
+			for i := 0; i+2 < len(args); i += 3 {
+				lo, n, ok1 := codeOf(args[i].str)
+				hi, n2, ok2 := codeOf(args[i+1].str)
+				if !ok1 || !ok2 || n != n2 || hi < lo {
+					continue
+				}
+				r := textRange{n: n, lo: lo, hi: hi}
+				switch d := args[i+2]; d.kind {
+				case kString:
+					r.base = utf16Text(d.str)
+				case kArray:
+					r.inList = true
+					for _, e := range d.arr {
+						r.list = append(r.list, utf16Text(e.str))
+					}
+				default:
+					continue
+				}
+				m.uniRng = append(m.uniRng, r)
+				entries += 1 + len(r.list)
+			}
+		case "endcidchar":
+			for i := 0; i+1 < len(args); i += 2 {
+				c, n, ok := codeOf(args[i].str)
+				if ok && args[i+1].kind == kNum && args[i+1].num >= 0 {
+					m.cid[key(n, c)] = uint32(args[i+1].num)
+					entries++
+				}
+			}
+		case "endcidrange":
+			for i := 0; i+2 < len(args); i += 3 {
+				lo, n, ok1 := codeOf(args[i].str)
+				hi, n2, ok2 := codeOf(args[i+1].str)
+				if ok1 && ok2 && n == n2 && hi >= lo && args[i+2].kind == kNum && args[i+2].num >= 0 {
+					m.cidRng = append(m.cidRng, cidRange{n, lo, hi, uint32(args[i+2].num)})
+					entries++
+				}
+			}
+		}
+	}
+	sort.SliceStable(m.uniRng, func(i, j int) bool { return m.uniRng[i].lo < m.uniRng[j].lo })
+	return m
+}
+
+// text returns the text of a code, and false when the CMap has none.
+func (m *cmap) text(code uint32, n int) (string, bool) {
+	if s, ok := m.uni[key(n, code)]; ok {
+		return s, true
+	}
+	// The last range starting at or below code that holds it.
+	i := sort.Search(len(m.uniRng), func(i int) bool { return m.uniRng[i].lo > code })
+	for j := i - 1; j >= 0 && j >= i-16; j-- {
+		r := &m.uniRng[j]
+		if r.n != n || code > r.hi || code < r.lo {
+			continue
+		}
+		off := code - r.lo
+		if r.inList {
+			if int(off) < len(r.list) {
+				return r.list[off], true
+			}
+			return "", false
+		}
+		if r.base == "" {
+			return "", true
+		}
+		rs := []rune(r.base)
+		rs[len(rs)-1] += rune(off)
+		if !utf8.ValidRune(rs[len(rs)-1]) {
+			return "", true
+		}
+		return string(rs), true
+	}
+	return "", false
+}
+
+// cidOf maps a code to a CID with an encoding CMap; identity otherwise.
+func (m *cmap) cidOf(code uint32, n int) uint32 {
+	if m == nil {
+		return code
+	}
+	if c, ok := m.cid[key(n, code)]; ok {
+		return c
+	}
+	for i := len(m.cidRng) - 1; i >= 0; i-- {
+		r := m.cidRng[i]
+		if r.n == n && code >= r.lo && code <= r.hi {
+			return r.cid + (code - r.lo)
+		}
+	}
+	if len(m.cid) > 0 || len(m.cidRng) > 0 {
+		return 0
+	}
+	return code
+}
+
+// codeLen returns the length of the code at the start of s by the code
+// space ranges (2 bytes without any).
+func codeLen(space []codeRange, s []byte) int {
+	if len(space) == 0 {
+		return min(2, len(s))
+	}
+	for n := 1; n <= 4 && n <= len(s); n++ {
+		c, _, _ := codeOf(s[:n])
+		for _, r := range space {
+			if r.n == n && c >= r.lo && c <= r.hi {
+				return n
+			}
+		}
+	}
+	// Not in the code space: take the shortest length the CMap knows.
+	short := 4
+	for _, r := range space {
+		short = min(short, r.n)
+	}
+	return max(1, min(short, len(s)))
+}

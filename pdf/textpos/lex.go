@@ -1,0 +1,360 @@
+package textpos
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// opKind is the kind of a content-stream operand.
+type opKind uint8
+
+const (
+	kNum opKind = iota
+	kString
+	kName
+	kArray
+	kOther // booleans, null, dictionaries: kept as placeholders
+)
+
+// operand is one operand of a content-stream operator.
+type operand struct {
+	kind opKind
+	num  float64
+	str  []byte // string bytes, or a name without its slash
+	arr  []operand
+}
+
+// Bounds of the tokenizer: operands kept per operator, elements of one
+// array (TJ), nesting of arrays and dictionaries, and the length of one
+// string or name.
+const (
+	maxOperands = 64
+	maxArray    = 1 << 16
+	maxNesting  = 16
+	maxToken    = 1 << 20
+)
+
+// lexer splits a content stream into operators and their operands.
+// Anything it does not understand is skipped; it never fails.
+type lexer struct {
+	b []byte
+	i int
+	// maxOps is the number of operands kept per operator (maxOperands
+	// when zero); older ones are dropped.
+	maxOps int
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
+		return true
+	}
+	return false
+}
+
+func (l *lexer) skipSpace() {
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		if c == '%' {
+			for l.i < len(l.b) && l.b[l.i] != '\n' && l.b[l.i] != '\r' {
+				l.i++
+			}
+			continue
+		}
+		if !isSpace(c) {
+			return
+		}
+		l.i++
+	}
+}
+
+// next returns the next operator and its operands (appended to ops[:0]),
+// or ok false at the end of the stream.
+func (l *lexer) next(ops []operand) (op string, operands []operand, ok bool) {
+	ops = ops[:0]
+	for {
+		l.skipSpace()
+		if l.i >= len(l.b) {
+			return "", ops, false
+		}
+		o, kw, isKw := l.object(0)
+		if !isKw {
+			if len(ops) >= max(l.maxOps, maxOperands) {
+				copy(ops, ops[1:])
+				ops = ops[:len(ops)-1]
+			}
+			ops = append(ops, o)
+			continue
+		}
+		switch kw {
+		case "true", "false", "null":
+			ops = append(ops, operand{kind: kOther})
+			continue
+		case "BI":
+			l.skipInlineImage()
+			return "BI", ops[:0], true
+		}
+		return kw, ops, true
+	}
+}
+
+// object reads one object, or a keyword (isKw). The caller has skipped
+// white space and checked that bytes remain.
+func (l *lexer) object(depth int) (o operand, kw string, isKw bool) {
+	c := l.b[l.i]
+	switch {
+	case c == '(':
+		l.i++
+		return operand{kind: kString, str: l.literal()}, "", false
+	case c == '<' && l.i+1 < len(l.b) && l.b[l.i+1] == '<':
+		l.i += 2
+		l.skipDict(depth)
+		return operand{kind: kOther}, "", false
+	case c == '<':
+		l.i++
+		return operand{kind: kString, str: l.hex()}, "", false
+	case c == '/':
+		l.i++
+		start := l.i
+		for l.i < len(l.b) && !isSpace(l.b[l.i]) && !isDelim(l.b[l.i]) {
+			l.i++
+		}
+		return operand{kind: kName, str: unescapeName(l.b[start:min(l.i, start+maxToken)])}, "", false
+	case c == '[':
+		l.i++
+		var arr []operand
+		for {
+			l.skipSpace()
+			if l.i >= len(l.b) {
+				break
+			}
+			if l.b[l.i] == ']' {
+				l.i++
+				break
+			}
+			if depth >= maxNesting {
+				l.i++ // too deep: skip bytes until the brackets close
+				continue
+			}
+			e, _, kwd := l.object(depth + 1)
+			if kwd {
+				continue // a keyword inside an array: ignore it
+			}
+			if len(arr) < maxArray {
+				arr = append(arr, e)
+			}
+		}
+		return operand{kind: kArray, arr: arr}, "", false
+	case c == ']' || c == '>' || c == ')' || c == '{' || c == '}':
+		l.i++ // stray delimiter
+		return operand{kind: kOther}, "", false
+	}
+	start := l.i
+	for l.i < len(l.b) && !isSpace(l.b[l.i]) && !isDelim(l.b[l.i]) {
+		l.i++
+	}
+	tok := l.b[start:l.i]
+	if n, ok := number(tok); ok {
+		return operand{kind: kNum, num: n}, "", false
+	}
+	if len(tok) > 32 {
+		tok = tok[:32] // no operator (or CMap keyword) is that long
+	}
+	return operand{}, string(tok), true
+}
+
+// number parses a PDF number; non-finite values become 0.
+func number(tok []byte) (float64, bool) {
+	if len(tok) == 0 || len(tok) > 64 {
+		return 0, false
+	}
+	for _, x := range tok {
+		if !(x >= '0' && x <= '9') && x != '-' && x != '+' && x != '.' {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil {
+		// Lenient readers take "--5" or "5-" as numbers; so does this.
+		f, err = strconv.ParseFloat(strings.Trim(string(tok), "+-"), 64)
+		if err != nil {
+			return 0, true
+		}
+		if tok[0] == '-' {
+			f = -f
+		}
+	}
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, true
+	}
+	return f, true
+}
+
+// literal reads a literal string after its opening parenthesis.
+func (l *lexer) literal() []byte {
+	var out []byte
+	depth := 1
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		l.i++
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return out
+			}
+		case '\\':
+			if l.i >= len(l.b) {
+				return out
+			}
+			e := l.b[l.i]
+			l.i++
+			switch e {
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case '\r':
+				if l.i < len(l.b) && l.b[l.i] == '\n' {
+					l.i++
+				}
+				continue
+			case '\n':
+				continue
+			default:
+				if e >= '0' && e <= '7' {
+					v := int(e - '0')
+					for k := 0; k < 2 && l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '7'; k++ {
+						v = v*8 + int(l.b[l.i]-'0')
+						l.i++
+					}
+					c = byte(v)
+				} else {
+					c = e
+				}
+			}
+		}
+		if len(out) < maxToken {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// hex reads a hexadecimal string after its '<'.
+func (l *lexer) hex() []byte {
+	var out []byte
+	hi := -1
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		l.i++
+		if c == '>' {
+			break
+		}
+		v := unhex(c)
+		if v < 0 {
+			continue
+		}
+		if hi < 0 {
+			hi = v
+			continue
+		}
+		if len(out) < maxToken {
+			out = append(out, byte(hi<<4|v))
+		}
+		hi = -1
+	}
+	if hi >= 0 && len(out) < maxToken {
+		out = append(out, byte(hi<<4))
+	}
+	return out
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// unescapeName decodes #xx escapes of a name.
+func unescapeName(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] == '#' && i+2 < len(b) && unhex(b[i+1]) >= 0 && unhex(b[i+2]) >= 0 {
+			out = append(out, byte(unhex(b[i+1])<<4|unhex(b[i+2])))
+			i += 2
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
+}
+
+// skipDict skips a dictionary after its "<<" (nested ones included).
+func (l *lexer) skipDict(depth int) {
+	for {
+		l.skipSpace()
+		if l.i >= len(l.b) {
+			return
+		}
+		if l.b[l.i] == '>' && l.i+1 < len(l.b) && l.b[l.i+1] == '>' {
+			l.i += 2
+			return
+		}
+		if depth >= maxNesting {
+			l.i++
+			continue
+		}
+		l.object(depth + 1)
+	}
+}
+
+// skipInlineImage skips an inline image after BI: its parameters, ID,
+// the data and EI. The data's end is found as readers do: "EI" between
+// white space (or at the end of the stream).
+func (l *lexer) skipInlineImage() {
+	for {
+		l.skipSpace()
+		if l.i >= len(l.b) {
+			return
+		}
+		_, kw, isKw := l.object(0)
+		if isKw && kw == "ID" {
+			break
+		}
+		if isKw && kw == "EI" {
+			return
+		}
+	}
+	if l.i < len(l.b) {
+		l.i++ // the single white-space byte after ID
+	}
+	for l.i+1 < len(l.b) {
+		if l.b[l.i] == 'E' && l.b[l.i+1] == 'I' && (l.i == 0 || isSpace(l.b[l.i-1])) &&
+			(l.i+2 >= len(l.b) || isSpace(l.b[l.i+2]) || isDelim(l.b[l.i+2])) {
+			l.i += 2
+			return
+		}
+		l.i++
+	}
+	l.i = len(l.b)
+}

@@ -1,0 +1,203 @@
+package textpos
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"segel/internal/afm"
+	"segel/pdf"
+)
+
+const helv = "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> /F2 << /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >> >> >>"
+
+// afmWidth is the width of ASCII s in a standard font at size.
+func afmWidth(m *afm.Metrics, s string, size float64) float64 {
+	var w float64
+	for _, c := range []byte(s) {
+		v, _ := m.WinAnsi(c)
+		w += float64(v)
+	}
+	return w * size / 1000
+}
+
+type placed struct {
+	name   string
+	data   []byte
+	marker string
+	// want: page, baseline-left x, y, font size; width when known
+	// (< 0: from the judge only).
+	page          int
+	x, y, size, w float64
+}
+
+func cases(t testing.TB) []placed {
+	const m = "#ttd_kabupaten#"
+	var out []placed
+
+	// One Tj, between other words on the line.
+	out = append(out, placed{name: "one Tj",
+		data:   pages([]string{"BT /F1 12 Tf 100 500 Td (Bupati Tuban,) Tj 0 -14 Td (Tanda tangan: #ttd_kabupaten# di sini) Tj ET"}, helv),
+		marker: m, page: 1, x: 100 + afmWidth(afm.Helvetica, "Tanda tangan: ", 12), y: 486, size: 12, w: afmWidth(afm.Helvetica, m, 12)})
+
+	// Split over TJ pieces with kerning, character and horizontal
+	// scaling, set by Tm.
+	tj := "BT /F2 11 Tf 0.3 Tc 90 Tz 1 0 0 1 72 400 Tm [(#ttd_) -15 (kabu) 40 (pa) (ten#)] TJ ET"
+	w := (afmWidth(afm.TimesRoman, m, 11) + 0.3*float64(len(m)) + (15-40)/1000.0*11) * 0.9
+	out = append(out, placed{name: "TJ pieces", data: pages([]string{tj}, helv), marker: m, page: 1, x: 72, y: 400, size: 11, w: w - 0.3*0.9})
+
+	// Several Tj, one glyph per Td, and ' with leading.
+	var b strings.Builder
+	b.WriteString("BT /F1 10 Tf 14 TL 60 700 Td (Mengetahui) Tj (Kepala Dinas) ' 0 -14 Td")
+	x := 0.0
+	for i, c := range m {
+		if i > 0 {
+			step := afmWidth(afm.Helvetica, string(m[i-1]), 10)
+			b.WriteString(" " + ftoa(step) + " 0 Td")
+			x += step
+		}
+		b.WriteString(" (" + string(c) + ") Tj")
+	}
+	b.WriteString(" ET")
+	out = append(out, placed{name: "glyph by glyph", data: pages([]string{b.String()}, helv), marker: m, page: 1, x: 60, y: 672, size: 10,
+		w: afmWidth(afm.Helvetica, m, 10)})
+
+	// Inside a Form XObject drawn with cm, the form scaled by /Matrix.
+	form := stream("/Type /XObject /Subtype /Form /BBox [0 0 300 100] /Matrix [2 0 0 2 0 0] /Resources "+helv, []byte("BT /F1 10 Tf 20 30 Td (#ttd_provinsi#) Tj ET"))
+	out = append(out, placed{name: "form XObject",
+		data:   pages([]string{"q 1 0 0 1 50 60 cm /Fx Do Q BT /F1 9 Tf 300 60 Td (Gubernur) Tj ET"}, "<< /XObject << /Fx 5 0 R >> /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>", form),
+		marker: "#ttd_provinsi#", page: 1, x: 90, y: 120, size: 20, w: afmWidth(afm.Helvetica, "#ttd_provinsi#", 20)})
+
+	// A Type 0 font (Identity-H) with ToUnicode, on page 2.
+	fobjs, show := dejaVu(t, "Page two "+m+" Ditandatangani", 7)
+	c1 := "BT /F1 12 Tf 72 760 Td (Halaman satu tanpa penanda) Tj ET"
+	c2 := "BT /D 14 Tf 80 300 Td " + show("Page two ") + " Tj " + "[" + show("#ttd_kab") + " -30 " + show("upaten#") + "] TJ 0 -20 Td " + show("Ditandatangani") + " Tj ET"
+	data := pdfFile(append([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595 842] >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources " + helv + " >>",
+		"<< /Type /Page /Parent 2 0 R /Contents [6 0 R] /Resources << /Font << /D 7 0 R >> >> >>",
+		stream("", []byte(c1)), stream("", []byte(c2)),
+	}, fobjs...)...)
+	out = append(out, placed{name: "Type0 ToUnicode page 2", data: data, marker: m, page: 2, y: 300, size: 14, x: -1, w: -1})
+
+	// A simple TrueType-like font with /Widths and /Differences glyph
+	// names for codes that are not ASCII.
+	diffs := "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 1 /LastChar 6 /Widths [556 278 556 500 556 833] /Encoding << /Type /Encoding /Differences [1 /numbersign /t /underscore /k /a /m] >> >>"
+	out = append(out, placed{name: "Differences",
+		data:   pages([]string{"BT /G 20 Tf 200 150 Td <010202030405060501> Tj ET"}, "<< /Font << /G "+diffs+" >> >>"),
+		marker: "#tt_kama#", page: 1, x: 200, y: 150, size: 20, w: (556 + 278 + 278 + 556 + 500 + 556 + 833 + 556 + 556) * 20 / 1000.0})
+	return out
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+
+// TestFind: the marker's box on each generated page, against the
+// position it was drawn at and against poppler's word box.
+func TestFind(t *testing.T) {
+	for _, c := range cases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			hits, err := Find(open(t, c.data), c.marker, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) != 1 {
+				t.Fatalf("%d hits, want 1: %+v", len(hits), hits)
+			}
+			h := hits[0]
+			near := func(what string, got, want float64) {
+				if math.Abs(got-want) > 1 {
+					t.Errorf("%s = %.2f, want %.2f (±1 pt)", what, got, want)
+				}
+			}
+			if h.Page != c.page {
+				t.Errorf("page %d, want %d", h.Page, c.page)
+			}
+			if c.x >= 0 {
+				near("x", h.X, c.x)
+			}
+			near("y", h.Y, c.y)
+			near("height", h.Height, c.size)
+			near("size", h.Size, c.size)
+			if c.w >= 0 {
+				near("width", h.Width, c.w)
+			}
+			// The judge: poppler's box of the same word.
+			var judged *word
+			for _, w := range popplerWords(t, c.data) {
+				if w.text == c.marker {
+					w := w
+					judged = &w
+				}
+			}
+			if judged == nil {
+				t.Fatalf("pdftotext -bbox shows no word %q", c.marker)
+			}
+			if judged.page != h.Page {
+				t.Errorf("poppler: page %d, locator %d", judged.page, h.Page)
+			}
+			near("x vs poppler's xMin", h.X, judged.xMin)
+			near("right vs poppler's xMax", h.X+h.Width, judged.xMax)
+			if h.Y < judged.yMin || h.Y > judged.yMax || h.Y+h.Height < judged.yMax-0.35*h.Size || h.Y+h.Height > judged.yMax+0.35*h.Size {
+				t.Errorf("baseline %.2f, top %.2f outside poppler's box y %.2f..%.2f", h.Y, h.Y+h.Height, judged.yMin, judged.yMax)
+			}
+			t.Logf("locator x %.2f..%.2f y %.2f..%.2f; poppler x %.2f..%.2f y %.2f..%.2f", h.X, h.X+h.Width, h.Y, h.Y+h.Height, judged.xMin, judged.xMax, judged.yMin, judged.yMax)
+		})
+	}
+}
+
+// TestFindMany: every occurrence, in page order, Max stops early, and an
+// absent or empty marker.
+func TestFindMany(t *testing.T) {
+	data := pages([]string{
+		"BT /F1 10 Tf 50 50 Td (#a# and #a#) Tj ET",
+		"BT /F1 10 Tf 50 50 Td (no marker) Tj 0 -12 Td (#a) Tj 0 -12 Td (#) Tj ET", // split over two lines: no hit
+		"BT /F1 10 Tf 70 80 Td (#a#) Tj ET",
+	}, helv)
+	doc := open(t, data)
+	hits, err := Find(doc, "#a#", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, h := range hits {
+		got = append(got, h.Page)
+	}
+	if len(got) != 3 || got[0] != 1 || got[1] != 1 || got[2] != 3 || hits[1].X <= hits[0].X {
+		t.Fatalf("hits %+v", hits)
+	}
+	if hits, _ := Find(doc, "#a#", &Options{Max: 1}); len(hits) != 1 {
+		t.Errorf("Max 1: %d hits", len(hits))
+	}
+	if hits, err := Find(doc, "#b#", nil); err != nil || len(hits) != 0 {
+		t.Errorf("absent marker: %v %v", hits, err)
+	}
+	if _, err := Find(doc, "  ", nil); !errors.Is(err, ErrEmptyMarker) {
+		t.Errorf("empty marker: %v", err)
+	}
+	// White space in a marker matches a word gap made by a move.
+	d2 := pages([]string{"BT /F1 10 Tf 50 50 Td (Kepala) Tj 1 0 0 1 90 50 Tm (Dinas) Tj ET"}, helv)
+	if hits, _ := Find(open(t, d2), "Kepala  Dinas", nil); len(hits) != 1 {
+		t.Errorf("words apart by Td: %d hits", len(hits))
+	}
+}
+
+// TestLimits: a form that draws itself, and budgets that stop the run
+// with ErrLimit.
+func TestLimits(t *testing.T) {
+	loop := stream("/Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /L 5 0 R >> >>", []byte("/L Do /L Do"))
+	data := pages([]string{"/L Do BT /F1 10 Tf 5 5 Td (#x#) Tj ET"}, "<< /XObject << /L 5 0 R >> /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>", loop)
+	hits, err := Find(open(t, data), "#x#", nil)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("self-drawing form: %v %v", hits, err)
+	}
+	big := pages([]string{strings.Repeat("1 0 0 1 0 0 cm ", 5000)}, helv)
+	if _, err := Find(open(t, big), "#x#", &Options{Limits: Limits{MaxOps: 1000}}); !errors.Is(err, pdf.ErrLimit) {
+		t.Errorf("operators: %v", err)
+	}
+	if _, err := Find(open(t, big), "#x#", &Options{Limits: Limits{MaxBytes: 1000}}); !errors.Is(err, pdf.ErrLimit) {
+		t.Errorf("bytes: %v", err)
+	}
+}
