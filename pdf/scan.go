@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"sort"
+	"sync"
 )
 
 // A reader that meets a broken cross-reference table (MuPDF, poppler)
@@ -27,6 +28,18 @@ type scanDefs struct {
 	all []int64
 }
 
+// The scan reads the file in chunks of scanChunk bytes, each followed by
+// the next scanOverlap bytes so that a keyword across two chunks is seen.
+const (
+	scanChunk   = 1 << 20
+	scanOverlap = 64
+)
+
+// scanBuffers hold the scan's chunk buffers: every file of an archive is
+// scanned, and a fresh buffer per file was a third of the bytes verifying
+// allocated.
+var scanBuffers = sync.Pool{New: func() any { b := make([]byte, scanChunk+scanOverlap); return &b }}
+
 // scanFile finds every "N G obj" header, "trailer" keyword and /XRef name
 // in the file, in one pass over it. Headers inside stream data are found
 // too: some rebuilding readers see them.
@@ -42,9 +55,10 @@ func (s *shared) scanFile() *scanDefs {
 		}
 		sort.Slice(sd.all, func(i, j int) bool { return sd.all[i] < sd.all[j] })
 	}()
-	const chunk = 1 << 20
-	const overlap = 64
-	buf := make([]byte, min(chunk+overlap, s.size))
+	bp := scanBuffers.Get().(*[]byte)
+	defer scanBuffers.Put(bp)
+	buf := (*bp)[:min(scanChunk+scanOverlap, s.size)]
+	const chunk = scanChunk
 	for p := int64(0); p < s.size; p += chunk {
 		n, _ := s.r.ReadAt(buf, p)
 		if n <= 0 {

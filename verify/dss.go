@@ -85,7 +85,7 @@ func (v *verifier) dssData() *dss {
 		}
 		rd := func(kind string) *dssReader { return &dssReader{view: view, seen: top[kind], read: read} }
 		for _, b := range rd("certs").streams(dd["Certs"], 1<<20) {
-			if c, err := x509.ParseCertificate(b); err == nil {
+			if c, _, err := v.parseCert(b, false); err == nil {
 				d.certs = append(d.certs, c)
 			}
 		}

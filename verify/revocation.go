@@ -310,14 +310,14 @@ func (v *verifier) certRevocation(cert, issuer *x509.Certificate, data *revocati
 		}
 	}
 	for _, o := range data.ocsps {
-		st, err := evalOCSP(o.der, cert, issuer, false)
+		st, err := v.evalOCSP(o.der, cert, issuer, false)
 		if st != nil {
 			st.source, st.dss = SourceEmbeddedOCSP, o.dss
 		}
 		consider(st, err)
 	}
 	for _, c := range data.crls {
-		st, err := evalCRL(c.crl, cert, issuer)
+		st, err := v.evalCRL(c.crl, cert, issuer)
 		if st != nil {
 			st.source, st.dss = SourceEmbeddedCRL, c.dss
 		}
@@ -420,7 +420,7 @@ func (v *verifier) fetchStatus(cert, issuer *x509.Certificate, t revTimes) (*rev
 					problems = append(problems, "OCSP: "+err.Error())
 					continue
 				}
-				st, err := evalOCSP(der, cert, issuer, true)
+				st, err := v.evalOCSP(der, cert, issuer, true)
 				if err != nil {
 					problems = append(problems, fmt.Sprintf("OCSP response from %s: %v", u, err))
 					continue
@@ -440,7 +440,7 @@ func (v *verifier) fetchStatus(cert, issuer *x509.Certificate, t revTimes) (*rev
 			problems = append(problems, "CRL: "+err.Error())
 			continue
 		}
-		st, err := evalCRL(crl, cert, issuer)
+		st, err := v.evalCRL(crl, cert, issuer)
 		if err != nil {
 			if errors.Is(err, errNotAboutCertificate) {
 				err = errors.New("it is not issued by the certificate's issuer")
@@ -612,10 +612,15 @@ func checkOCSPSigner(resp *ocsp.Response, issuer *x509.Certificate) error {
 // evalCRL returns cert's status in crl, errNotAboutCertificate when crl
 // is not issued by issuer, or an error when it is but cannot be used.
 func evalCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate) (*revStatus, error) {
+	return evalCRLWith(crl, cert, issuer, crl.CheckSignatureFrom)
+}
+
+// evalCRLWith is evalCRL checking the CRL's signature with checkSig.
+func evalCRLWith(crl *x509.RevocationList, cert, issuer *x509.Certificate, checkSig func(*x509.Certificate) error) (*revStatus, error) {
 	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) {
 		return nil, errNotAboutCertificate
 	}
-	if err := crl.CheckSignatureFrom(issuer); err != nil {
+	if err := checkSig(issuer); err != nil {
 		return nil, fmt.Errorf("CRL of %s ignored: its signature does not verify with the issuer's key: %w", certName(issuer), err)
 	}
 	if err := crlCovers(crl, cert); err != nil {

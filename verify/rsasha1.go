@@ -97,14 +97,7 @@ func (v *verifier) checkX509RSASHA1(s *Signature, ranges [2][2]int64, contents [
 	}
 	s.Valid = true
 
-	inter := x509.NewCertPool()
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
-	}
-	for _, c := range v.dssCerts() {
-		inter.AddCert(c)
-	}
-	if chain := v.checkChain(s, cert, inter, v.now, false); chain != nil {
+	if chain := v.checkChain(s, cert, newCertSet(certs[1:], v.dssCerts()), v.now, false); chain != nil {
 		v.checkRevocation(s, chain, nil, nil, contents)
 	}
 }

@@ -32,12 +32,12 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 		v.checkX509RSASHA1(s, ranges, contents)
 		return
 	}
-	sd, err := cms.Parse(contents)
+	sd, err := v.parseCMS(contents)
 	if err != nil {
 		// Bytes after the CMS inside /Contents are not signed and not part
 		// of the signature; some producers leave them. Retry without them.
 		if n := cms.DERLength(contents); n > 0 && n < len(contents) {
-			if sd2, err2 := cms.Parse(contents[:n]); err2 == nil {
+			if sd2, err2 := v.parseCMS(contents[:n]); err2 == nil {
 				sd, err = sd2, nil
 				s.warn(fmt.Sprintf("/Contents holds %d bytes after the CMS; they were ignored", len(contents)-n))
 			}
@@ -178,13 +178,7 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 	}
 
 	// Signature timestamps.
-	intermediates := x509.NewCertPool()
-	for _, c := range sd.Certificates {
-		intermediates.AddCert(c)
-	}
-	for _, c := range v.dssCerts() {
-		intermediates.AddCert(c)
-	}
+	intermediates := newCertSet(sd.Certificates, v.dssCerts())
 	n := 0
 	for _, x := range signers {
 		for _, tok := range x.TimestampTokens {
@@ -402,7 +396,7 @@ func duplicateSigners(sis []*cms.SignerInfo) bool {
 // checkChain builds a chain from the signer certificate to a root of
 // Options.Roots, and checks the signer's key usage. It returns the chain
 // (signer first, trust anchor last) when one is valid at at, else nil.
-func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.CertPool, at time.Time, tsa bool) []*x509.Certificate {
+func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter certSet, at time.Time, tsa bool) []*x509.Certificate {
 	if !tsa {
 		if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
 			s.fail(Indeterminate, ChainConstraintsFailure, "the signer certificate's key usage allows neither digitalSignature nor nonRepudiation")
@@ -416,13 +410,13 @@ func (v *verifier) checkChain(s *Signature, cert *x509.Certificate, inter *x509.
 		s.fact(FactNoTrustRoots)
 		return nil
 	}
-	vo := x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
-	chains, err := cert.Verify(vo)
+	chain, err := v.verifyChain(cert, inter, at, x509.ExtKeyUsageAny)
 	if err == nil {
 		s.Trusted = true
-		s.Chain = chainNames(chains[0])
-		return chains[0]
+		s.Chain = chainNames(chain)
+		return chain
 	}
+	vo := x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: inter.pool, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
 	var cie x509.CertificateInvalidError
 	if errors.As(err, &cie) && cie.Reason == x509.Expired {
 		// Does a chain exist at all? Try inside the signer's validity.
@@ -482,8 +476,8 @@ func chainNames(chain []*x509.Certificate) []string {
 
 // checkSignatureTimestamp verifies an RFC 3161 token over a signature
 // value and returns its time.
-func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter *x509.CertPool) (time.Time, error) {
-	sd, err := cms.Parse(tok)
+func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter certSet) (time.Time, error) {
+	sd, err := v.parseCMS(tok)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -524,12 +518,7 @@ func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter *x509.Cer
 	if v.opts.Roots == nil {
 		return time.Time{}, errors.New("the TSA is not trusted (no trust roots)")
 	}
-	pool := x509.NewCertPool()
-	for _, c := range sd.Certificates {
-		pool.AddCert(c)
-	}
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: pool, CurrentTime: tst.GenTime,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+	if _, err := v.verifyChain(cert, newCertSet(sd.Certificates), tst.GenTime, x509.ExtKeyUsageTimeStamping); err != nil {
 		return time.Time{}, fmt.Errorf("the TSA is not trusted: %w", err)
 	}
 	return tst.GenTime, nil

@@ -247,6 +247,16 @@ func parseAlgID(rv asn1.RawValue, what string) (pkix.AlgorithmIdentifier, error)
 // certificates do not fail the parse; they are listed in CertificateErrors.
 // The result may share memory with b.
 func Parse(b []byte) (*SignedData, error) {
+	return ParseWith(b, ParseCertificate)
+}
+
+// CertificateParser parses one DER certificate as [ParseCertificate] does.
+type CertificateParser func(der []byte) (*x509.Certificate, []NameQuirk, error)
+
+// ParseWith is [Parse] reading the certificates with parseCert (for
+// example one that answers certificates seen before from a cache; the
+// certificates it returns may then be shared and must not be modified).
+func ParseWith(b []byte, parseCert CertificateParser) (*SignedData, error) {
 	if len(b) > MaxInputSize {
 		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(b), MaxInputSize)
 	}
@@ -292,13 +302,13 @@ func Parse(b []byte) (*SignedData, error) {
 	if !isUniversal(sdv, asn1.TagSequence, true) {
 		return nil, malformed("SignedData is not a SEQUENCE")
 	}
-	if err := sd.parseSignedData(sdv.Bytes); err != nil {
+	if err := sd.parseSignedData(sdv.Bytes, parseCert); err != nil {
 		return nil, err
 	}
 	return sd, nil
 }
 
-func (sd *SignedData) parseSignedData(b []byte) error {
+func (sd *SignedData) parseSignedData(b []byte, parseCert CertificateParser) error {
 	f, err := fields(b, 6, "SignedData")
 	if err != nil {
 		return err
@@ -328,7 +338,7 @@ func (sd *SignedData) parseSignedData(b []byte) error {
 	}
 	i := 3
 	if i < len(f) && isContext(f[i], 0, true) {
-		if err := sd.parseCertificates(f[i].Bytes); err != nil {
+		if err := sd.parseCertificates(f[i].Bytes, parseCert); err != nil {
 			return err
 		}
 		i++
@@ -397,7 +407,7 @@ func (sd *SignedData) parseEncap(rv asn1.RawValue) error {
 	return nil
 }
 
-func (sd *SignedData) parseCertificates(b []byte) error {
+func (sd *SignedData) parseCertificates(b []byte, parseCert CertificateParser) error {
 	certs, err := elements(b, MaxCertificates, "certificates")
 	if err != nil {
 		return err
@@ -408,7 +418,7 @@ func (sd *SignedData) parseCertificates(b []byte) error {
 				fmt.Errorf("cms: certificate %d: unsupported CertificateChoices [%d]", i, c.Tag))
 			continue
 		}
-		cert, quirks, err := ParseCertificate(c.FullBytes)
+		cert, quirks, err := parseCert(c.FullBytes)
 		if err != nil {
 			sd.CertificateErrors = append(sd.CertificateErrors, fmt.Errorf("cms: certificate %d: %w", i, err))
 			continue
