@@ -14,6 +14,25 @@ import (
 	"segel/internal/memkey"
 )
 
+// startTSA runs segel tsa serve on loopback with an in-memory key (named
+// keyName) certified by ca, clears the SEGEL_TSA_* variables the test's
+// environment might set, and returns a temporary folder, the TSA's URL
+// and the path of ca's root certificate.
+func startTSA(t *testing.T, ca *devca.CA, keyName string) (dir, url, root string) {
+	t.Helper()
+	tsaKey := memkey.MustNew(t, keyName, memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "TSA Diskominfo", TSA: true}})
+	dir = t.TempDir()
+	url, _ = serveTSA(t, "--listen", "127.0.0.1:0", "--key", tsaKey.Ref(), "--audit-log", filepath.Join(dir, "tsa.jsonl"))
+	root = filepath.Join(dir, "root.pem")
+	if err := os.WriteFile(root, ca.RootPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"SEGEL_TSA_URL", "SEGEL_TSA_ROOTS", "SEGEL_TSA_USER", "SEGEL_TSA_PASSWORD", "SEGEL_TSA_TOKEN"} {
+		t.Setenv(k, "")
+	}
+	return dir, url, root
+}
+
 // TestSignLevelBT: segel sign --tsa asks segel tsa serve (here on an
 // in-memory key) for a signature time-stamp; segel verify reports B-T with
 // the time proven. Without --tsa-roots, with an unreachable TSA or one
@@ -24,15 +43,8 @@ func TestSignLevelBT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tsaKey := memkey.MustNew(t, "cli-tsa", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "TSA Diskominfo", TSA: true}})
 	signKey := memkey.MustNew(t, "cli-bt", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "Bupati Tuban"}})
-	dir := t.TempDir()
-	url, _ := serveTSA(t, "--listen", "127.0.0.1:0", "--key", tsaKey.Ref(), "--audit-log", filepath.Join(dir, "tsa.jsonl"))
-	root := filepath.Join(dir, "root.pem")
-	os.WriteFile(root, ca.RootPEM(), 0o644)
-	for _, k := range []string{"SEGEL_TSA_URL", "SEGEL_TSA_ROOTS", "SEGEL_TSA_USER", "SEGEL_TSA_PASSWORD", "SEGEL_TSA_TOKEN"} {
-		t.Setenv(k, "")
-	}
+	dir, url, root := startTSA(t, ca, "cli-tsa")
 
 	out := filepath.Join(dir, "pks-bt.pdf")
 	r := mustSegel(t, "sign", "--key", signKey.Ref(), "--field", "SigKabupaten", "--tsa", url, "--tsa-roots", root, "--tsa-allow", "loopback", "-o", out, testPKS(t))
@@ -83,15 +95,8 @@ func TestSignAndExtendLTV(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp = ca.Responder()
-	tsaKey := memkey.MustNew(t, "cli-ltv-tsa", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "TSA Diskominfo", TSA: true}})
 	signKey := memkey.MustNew(t, "cli-ltv", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "Bupati Tuban"}})
-	dir := t.TempDir()
-	url, _ := serveTSA(t, "--listen", "127.0.0.1:0", "--key", tsaKey.Ref(), "--audit-log", filepath.Join(dir, "tsa.jsonl"))
-	root := filepath.Join(dir, "root.pem")
-	os.WriteFile(root, ca.RootPEM(), 0o644)
-	for _, k := range []string{"SEGEL_TSA_URL", "SEGEL_TSA_ROOTS", "SEGEL_TSA_USER", "SEGEL_TSA_PASSWORD", "SEGEL_TSA_TOKEN"} {
-		t.Setenv(k, "")
-	}
+	dir, url, root := startTSA(t, ca, "cli-ltv-tsa")
 	net := []string{"--tsa", url, "--tsa-roots", root, "--tsa-allow", "loopback", "--online-allow", "loopback", "--trust", root}
 	level := func(path string) string {
 		r := mustSegel(t, "verify", "--trust", root, "--json", path)
