@@ -37,6 +37,12 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 	if len(pages) == 0 {
 		return nil, fmt.Errorf("signer: %w: the document has no pages", pdf.ErrMalformed)
 	}
+	if o.Anchor != "" {
+		// Before the footer changes the pages' content in the update.
+		if err := anchorPlace(doc, pages, o); err != nil {
+			return nil, err
+		}
+	}
 
 	// Permissions set by an earlier certification signature.
 	signed := 0

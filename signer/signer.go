@@ -79,6 +79,16 @@ type Options struct {
 	// visible signature field, when Field is empty.
 	Page int
 	Rect [4]float64
+	// Anchor, when set, places a new visible field at the text it names
+	// (a marker such as "#ttd_kabupaten#" in the document's content):
+	// the field's top-left corner at the marker's top-left, AnchorSize
+	// wide and high (DefaultAnchorSize when zero). AnchorIndex picks the
+	// occurrence (from 1; 0 is the first) when the marker is shown more
+	// than once. The marker stays in the content, under the stamp. Not
+	// with Field or Rect; ErrAnchorNotFound when the pages do not show it.
+	Anchor      string
+	AnchorSize  [2]float64
+	AnchorIndex int
 	// Footer, when set, is written on every page, in the signature's own
 	// revision (so it covers it); only the first signature may do that.
 	// See DefaultFooter and FooterText.

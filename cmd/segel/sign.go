@@ -116,6 +116,9 @@ func signCommand() *cli.Command {
 				}
 				opts.Page, opts.Rect = c.Int("page"), [4]float64{r.X, r.Y, r.W, r.H}
 			}
+			if err := anchorOptions(c, &opts); err != nil {
+				return err
+			}
 			if ev.rev != nil {
 				fmt.Fprintln(c.App.ErrWriter, "segel: note: certified with no changes allowed (P=1): the revocation data is signed into the signature itself; a later document time-stamp (B-LTA) is allowed by PAdES, but Acrobat lists it as a change made after certification")
 			}
@@ -149,6 +152,8 @@ func signError(in string, err error) error {
 		return withHint(fmt.Errorf("%s is encrypted", in), "segel signs only unencrypted PDFs; remove the encryption first (e.g. qpdf --decrypt)")
 	case errors.Is(err, signer.ErrFieldNotFound):
 		return withHint(err, "omit --field to add a new invisible signature field")
+	case errors.Is(err, signer.ErrAnchorNotFound):
+		return withHint(err, "the marker must be text on the page (pdftotext shows it), written exactly, case and punctuation included; or place the stamp with --page/--rect or --field")
 	case errors.Is(err, signer.ErrNoChangesAllowed):
 		return withHint(err, "the certifying signer allowed no further signatures; the document must be certified again from the unsigned original")
 	case errors.Is(err, pdf.ErrMalformed), errors.Is(err, pdf.ErrLimit), errors.Is(err, pdf.ErrCycle):

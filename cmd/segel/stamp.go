@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +18,9 @@ func stampFlags() []cli.Flag {
 		&cli.StringFlag{Name: "stamp", Usage: "draw the TTE stamp with `LAYOUT` qr-left (QR code left of the text) or text, into --field's rectangle or a new field at --page/--rect"},
 		&cli.IntFlag{Name: "page", Value: 1, Usage: "with --rect, the `PAGE` of a new visible signature field (from 1)"},
 		&cli.StringFlag{Name: "rect", Usage: "`X,Y,W,H` of a new visible signature field, in points from the page's lower-left corner"},
+		&cli.StringFlag{Name: "anchor", Usage: "place a new visible signature field at the `TEXT` shown on the pages (a marker such as #ttd_kabupaten#): its top-left corner at the marker's, --anchor-size big; the stamp covers the marker"},
+		&cli.StringFlag{Name: "anchor-size", Value: "180,60", Usage: "`W,H` in points of the field placed at --anchor"},
+		&cli.IntFlag{Name: "anchor-index", Value: 1, Usage: "with --anchor, which occurrence of the text (`N`, from 1, in page order) when it is shown more than once"},
 		&cli.StringFlag{Name: "stamp-name", Usage: "the signer's `NAME` on the stamp (default: the certificate's common name)"},
 		&cli.StringFlag{Name: "stamp-jabatan", Usage: "the signer's position (`JABATAN`)"},
 		&cli.StringFlag{Name: "stamp-nip", Usage: "the signer's `NIP`"},
@@ -46,4 +51,39 @@ func stampOptions(c *cli.Context) (*signer.Stamp, error) {
 	}
 	return &signer.Stamp{Layout: layout, Name: c.String("stamp-name"), Jabatan: c.String("stamp-jabatan"), NIP: c.String("stamp-nip"),
 		Instansi: c.String("stamp-instansi"), Reason: c.String("reason"), Zone: c.String("tz"), VerifyURL: c.String("qr-url")}, nil
+}
+
+// anchorOptions reads --anchor, --anchor-size and --anchor-index into o.
+func anchorOptions(c *cli.Context, o *signer.Options) error {
+	if !c.IsSet("anchor") {
+		for _, f := range []string{"anchor-size", "anchor-index"} {
+			if c.IsSet(f) {
+				return usageError{fmt.Errorf("--%s needs --anchor TEXT", f)}
+			}
+		}
+		return nil
+	}
+	if strings.TrimSpace(c.String("anchor")) == "" {
+		return usageError{errors.New("--anchor needs the marker text, e.g. --anchor \"#ttd_kabupaten#\"")}
+	}
+	if c.IsSet("field") || c.IsSet("rect") {
+		return usageError{errors.New("give one of --field (an existing field), --page/--rect or --anchor (a new one)")}
+	}
+	var wh [2]float64
+	parts := strings.Split(c.String("anchor-size"), ",")
+	ok := len(parts) == 2
+	for i := 0; ok && i < 2; i++ {
+		v, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+		ok = err == nil && v >= 10 && v <= 14400
+		wh[i] = v
+	}
+	if !ok {
+		return usageError{fmt.Errorf("--anchor-size %q: write W,H in points, each from 10, e.g. 180,60", c.String("anchor-size"))}
+	}
+	if c.Int("anchor-index") < 1 {
+		return usageError{fmt.Errorf("--anchor-index %d: occurrences count from 1", c.Int("anchor-index"))}
+	}
+	o.Anchor, o.AnchorSize, o.AnchorIndex = c.String("anchor"), wh, c.Int("anchor-index")
+	o.FirstEmpty = false
+	return nil
 }
