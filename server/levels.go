@@ -143,6 +143,11 @@ func (s *Server) stampOptions(ctx context.Context, up *upload, o *signer.Options
 		}
 		o.Page, o.Rect = max(q.Page, 1), v
 	}
+	if q.Anchor != "" || q.AnchorSize != "" || q.AnchorIndex != 0 {
+		if e := anchorOptions(q, o); e != nil {
+			return e
+		}
+	}
 	st := stateFromCtx(ctx)
 	if st != nil {
 		st.document = s.documentID(ctx, up.sha256)
@@ -162,5 +167,31 @@ func (s *Server) stampOptions(ctx context.Context, up *upload, o *signer.Options
 		stamp.VerifyURL = s.VerifyURL(st.document)
 	}
 	o.Stamp = stamp
+	return nil
+}
+
+// anchorOptions puts the request's anchor (a new visible field at a text
+// marker) into o.
+func anchorOptions(q options, o *signer.Options) *apiError {
+	if strings.TrimSpace(q.Anchor) == "" {
+		return errorf(http.StatusBadRequest, "bad_option", "anchor_size and anchor_index need anchor (the marker text)")
+	}
+	if q.Field != "" || q.Rect != "" {
+		return errorf(http.StatusBadRequest, "bad_option", "give one of field (an existing field), page and rect, or anchor (a new one)")
+	}
+	wh := signer.DefaultAnchorSize
+	if q.AnchorSize != "" {
+		parts := strings.Split(q.AnchorSize, ",")
+		ok := len(parts) == 2
+		for i := 0; ok && i < 2; i++ {
+			v, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+			ok = err == nil && v >= 10 && v <= 14400
+			wh[i] = v
+		}
+		if !ok {
+			return errorf(http.StatusBadRequest, "bad_option", "anchor_size must be W,H in points, each from 10")
+		}
+	}
+	o.Anchor, o.AnchorSize, o.AnchorIndex = q.Anchor, wh, q.AnchorIndex
 	return nil
 }

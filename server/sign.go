@@ -286,6 +286,8 @@ func (s *Server) signError(err error, ctx context.Context) *apiError {
 		return unproc("encrypted", "the PDF is encrypted; segel signs only unencrypted PDFs (remove the encryption first)")
 	case errors.Is(err, signer.ErrFieldNotFound):
 		return unproc("field_not_found", "the document has no signature field of that name; omit field to add a new invisible signature field")
+	case errors.Is(err, signer.ErrAnchorNotFound):
+		return unproc("anchor_not_found", strings.TrimPrefix(err.Error(), "signer: ")+"; the marker must be text on the page, written exactly")
 	case errors.Is(err, signer.ErrFieldSigned):
 		return unproc("field_signed", "that signature field is already signed")
 	case errors.Is(err, signer.ErrNotSignatureField):

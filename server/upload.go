@@ -39,6 +39,10 @@ type options struct {
 	TZ            string `json:"tz"`
 	Page          int    `json:"page"`
 	Rect          string `json:"rect"`
+	// A new visible field at a text marker (see signer.Options.Anchor).
+	Anchor      string `json:"anchor"`
+	AnchorSize  string `json:"anchor_size"`
+	AnchorIndex int    `json:"anchor_index"`
 }
 
 // maxOption bounds one option's length.
@@ -85,6 +89,16 @@ func (o *options) set(name, v string) *apiError {
 		o.TZ = strings.ToUpper(strings.TrimSpace(v))
 	case "rect":
 		o.Rect = v
+	case "anchor":
+		o.Anchor = v
+	case "anchor_size":
+		o.AnchorSize = v
+	case "anchor_index":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errorf(http.StatusBadRequest, "bad_option", "anchor_index must be a number from 1")
+		}
+		o.AnchorIndex = n
 	case "page":
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -102,7 +116,7 @@ func (o *options) set(name, v string) *apiError {
 		}
 		o.Certify = n
 	default:
-		return errorf(http.StatusBadRequest, "bad_option", "unknown option %q (known: key, field, reason, location, contact, name, certify, level, stamp, stamp_name, stamp_jabatan, stamp_nip, stamp_instansi, tz, page, rect, trust, lang)", name)
+		return errorf(http.StatusBadRequest, "bad_option", "unknown option %q (known: key, field, reason, location, contact, name, certify, level, stamp, stamp_name, stamp_jabatan, stamp_nip, stamp_instansi, tz, page, rect, anchor, anchor_size, anchor_index, trust, lang)", name)
 	}
 	return nil
 }
@@ -116,11 +130,11 @@ func (o *options) fromJSON(data []byte) *apiError {
 	}
 	for k, raw := range in {
 		var v string
-		if k == "certify" {
+		if k == "certify" || k == "anchor_index" {
 			var n json.Number
 			if err := json.Unmarshal(raw, &n); err != nil {
 				if err := json.Unmarshal(raw, &v); err != nil {
-					return errorf(http.StatusBadRequest, "bad_options", "options.certify must be a number")
+					return errorf(http.StatusBadRequest, "bad_options", "options.%s must be a number", k)
 				}
 			} else {
 				v = n.String()

@@ -3,6 +3,8 @@ package textpos
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,4 +202,45 @@ func TestLimits(t *testing.T) {
 	if _, err := Find(open(t, big), "#x#", &Options{Limits: Limits{MaxBytes: 1000}}); !errors.Is(err, pdf.ErrLimit) {
 		t.Errorf("bytes: %v", err)
 	}
+}
+
+// TestSamplePKSWords: on the sample PKS (justified paragraphs set with
+// Tw, several fonts, three pages), every word pdftotext -bbox reports is
+// found by the locator at poppler's box: left and right within 1 pt,
+// baseline inside poppler's box.
+func TestSamplePKSWords(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pks.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := popplerWords(t, data)
+	doc := open(t, data)
+	cache := map[string][]Hit{}
+	missed := 0
+	for _, w := range words {
+		hits, ok := cache[w.text]
+		if !ok {
+			if hits, err = Find(doc, w.text, nil); err != nil {
+				t.Fatal(err)
+			}
+			cache[w.text] = hits
+		}
+		found := false
+		for _, h := range hits {
+			if h.Page == w.page && math.Abs(h.X-w.xMin) <= 1 && math.Abs(h.X+h.Width-w.xMax) <= 1 && h.Y >= w.yMin && h.Y <= w.yMax {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missed++
+			if missed <= 10 {
+				t.Errorf("page %d %q at x %.2f..%.2f y %.2f..%.2f: locator hits %+v", w.page, w.text, w.xMin, w.xMax, w.yMin, w.yMax, hits)
+			}
+		}
+	}
+	if len(words) < 500 {
+		t.Errorf("only %d words from pdftotext", len(words))
+	}
+	t.Logf("%d words, %d distinct, %d not matched", len(words), len(cache), missed)
 }
