@@ -47,14 +47,20 @@ func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
 				return errorf(http.StatusBadRequest, "no_key", "name the signing key with key=NAME (identity %q may use: %s)", id.name, keyList(id))
 			}
 		}
+		// Known from here on: whatever fails later is audited under it.
+		entry.Key = o.Key
 		if !id.keys[o.Key] || s.keys[o.Key] == nil {
-			entry.Key = o.Key
 			return errorf(http.StatusForbidden, "forbidden", "identity %q may not sign with key %q", id.name, o.Key)
 		}
 		return nil
 	}
 	up, e := s.readUpload(r, authorise)
 	if e != nil {
+		if entry.Key == "" {
+			// The options failed before the key was checked: the
+			// request still names one (docs/server.md, the audit log).
+			entry.Key = requestedKey(r, id)
+		}
 		s.signFailed(w, r, &entry, up, e)
 		return
 	}
@@ -103,6 +109,20 @@ func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
 	if _, err := io.Copy(w, out.Reader()); err != nil {
 		s.log.Warn("sending the signed document failed", "request_id", st.id, "error", err.Error())
 	}
+}
+
+// requestedKey is the key a signing request names in its query, else the
+// identity's only key, else "".
+func requestedKey(r *http.Request, id *identity) string {
+	if vs := r.URL.Query()["key"]; len(vs) > 0 {
+		return vs[len(vs)-1]
+	}
+	if len(id.keys) == 1 {
+		for k := range id.keys {
+			return k
+		}
+	}
+	return ""
 }
 
 func keyList(id *identity) string {
