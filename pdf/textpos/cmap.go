@@ -53,8 +53,15 @@ func codeOf(b []byte) (uint32, int, bool) {
 	return c, len(b), true
 }
 
+// maxDest bounds the bytes of one ToUnicode destination (a ligature or
+// a short sequence, in practice).
+const maxDest = 64
+
 // utf16Text decodes a ToUnicode destination (UTF-16BE).
 func utf16Text(b []byte) string {
+	if len(b) > maxDest {
+		b = b[:maxDest]
+	}
 	if len(b)%2 == 1 {
 		b = append(b[:len(b):len(b)], 0)
 	}

@@ -285,6 +285,9 @@ func baseEncoding(name string) (enc [256]string) {
 // nameText returns the text of a glyph name: a known name, a single
 // character, uniXXXX[XXXX…] or uXXXX[XX], a ligature a_b; "" otherwise.
 func nameText(name string) string {
+	if len(name) > 128 {
+		return ""
+	}
 	if i := strings.IndexByte(name, '.'); i > 0 {
 		name = name[:i] // a.sc, one.oldstyle
 	}

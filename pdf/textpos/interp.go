@@ -26,9 +26,11 @@ func (m matrix) apply(x, y float64) (float64, float64) {
 	return m[0]*x + m[2]*y + m[4], m[1]*x + m[3]*y + m[5]
 }
 
-// glyph is one shown character code, in page user space.
+// glyph is one shown character code, in page user space. It holds no
+// pointers (its text is in interp.text), so that a page's glyphs cost
+// the collector nothing to scan.
 type glyph struct {
-	text   string
+	t0, t1 uint32 // its text: interp.text[t0:t1]
 	x0, y0 float64 // baseline start
 	x1, y1 float64 // baseline end (start + advance)
 	ux, uy float64 // the font size's height, as a vector
@@ -49,6 +51,7 @@ type interp struct {
 	ops    int64 // operators run so far
 	fonts  map[pdf.Ref]*font
 	glyphs []glyph
+	text   []byte // the glyphs' text, one after the other
 	err    error // a limit reached: the run stops
 	forms  []pdf.Ref
 }
@@ -133,14 +136,13 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 	lost := 0 // q operators beyond maxSaved, undone by Q first
 	tm, tlm := identity, identity
 	var ops []operand
-	nums := func(args []operand, n int) ([]float64, bool) {
+	nums := func(args []operand, n int) (v [6]float64, ok bool) {
 		if len(args) < n {
-			return nil, false
+			return v, false
 		}
-		v := make([]float64, n)
 		for i, a := range args[len(args)-n:] {
 			if a.kind != kNum {
-				return nil, false
+				return v, false
 			}
 			v[i] = a.num
 		}
@@ -159,7 +161,9 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 			w0 := f.width(c)
 			trm := matrix{gs.size * gs.th, 0, 0, gs.size, 0, gs.trise}.mul(tm).mul(gs.ctm)
 			if len(x.glyphs) < x.lim.MaxGlyphs {
-				g := glyph{text: f.text(c)}
+				g := glyph{t0: uint32(len(x.text))}
+				x.text = append(x.text, f.text(c)...)
+				g.t1 = uint32(len(x.text))
 				g.x0, g.y0 = trm.apply(0, 0)
 				g.x1, g.y1 = trm.apply(w0, 0)
 				g.ux, g.uy = trm[2], trm[3]

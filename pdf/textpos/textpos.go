@@ -42,6 +42,7 @@ import (
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"segel/pdf"
 )
@@ -61,7 +62,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits applied to zero fields of [Limits].
-var DefaultLimits = Limits{MaxDepth: 8, MaxBytes: 256 << 20, MaxOps: 50_000_000, MaxGlyphs: 2_000_000}
+var DefaultLimits = Limits{MaxDepth: 8, MaxBytes: 256 << 20, MaxOps: 50_000_000, MaxGlyphs: 500_000}
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
@@ -132,14 +133,14 @@ func Find(doc *pdf.Document, marker string, opts *Options) ([]Hit, error) {
 	x := &interp{doc: doc, lim: o.Limits.withDefaults(), fonts: map[pdf.Ref]*font{}}
 	var hits []Hit
 	for i, pg := range pages {
-		x.glyphs = x.glyphs[:0]
+		x.glyphs, x.text = x.glyphs[:0], x.text[:0]
 		res, _ := doc.GetDict(inherited(doc, pg.Dict, "Resources"))
 		data := x.contents(pg.Dict["Contents"])
 		if x.err == nil && len(data) > 0 {
 			x.run(data, res, gstate{ctm: identity, th: 1}, 0)
 		}
 		rot, _ := number0(doc, inherited(doc, pg.Dict, "Rotate"))
-		for _, h := range match(x.glyphs, want) {
+		for _, h := range match(x.glyphs, x.text, want) {
 			h.Page, h.Rotate = i+1, ((int(rot)%360)+360)%360
 			hits = append(hits, h)
 			if o.Max > 0 && len(hits) >= o.Max {
@@ -158,14 +159,20 @@ func normalise(s string) string {
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
 }
 
-// match finds want in the text of glyphs and returns the boxes.
-func match(glyphs []glyph, want []rune) []Hit {
-	var text []rune
-	var owner []int // glyph of each rune
+// match finds want in the text of glyphs (in buf) and returns the boxes.
+func match(glyphs []glyph, buf []byte, want []rune) []Hit {
+	var text []byte
+	var owner []int // glyph of each byte of text
+	add := func(r rune, g int) {
+		n := len(text)
+		text = utf8.AppendRune(text, r)
+		for range len(text) - n {
+			owner = append(owner, g)
+		}
+	}
 	space := func(g int) {
 		if len(text) > 0 && text[len(text)-1] != ' ' {
-			text = append(text, ' ')
-			owner = append(owner, g)
+			add(' ', g)
 		}
 	}
 	for i, g := range glyphs {
@@ -175,33 +182,29 @@ func match(glyphs []glyph, want []rune) []Hit {
 				space(i)
 			case gapLine:
 				space(i) // a line break reads as a space
-				text = append(text, '\n')
-				owner = append(owner, i)
+				add('\n', i)
 			}
 		}
-		for _, r := range g.text {
+		for _, r := range string(buf[g.t0:g.t1]) {
 			if unicode.IsSpace(r) {
 				space(i)
 				continue
 			}
-			text = append(text, r)
-			owner = append(owner, i)
+			add(r, i)
 		}
 	}
+	pat, str := string(want), string(text)
 	var hits []Hit
-	for at := 0; at+len(want) <= len(text); {
-		k := 0
-		for k < len(want) && text[at+k] == want[k] {
-			k++
+	for at := 0; at+len(pat) <= len(str); {
+		k := strings.Index(str[at:], pat)
+		if k < 0 {
+			break
 		}
-		if k < len(want) {
-			at++
-			continue
-		}
-		if h, ok := box(glyphs[owner[at] : owner[at+len(want)-1]+1]); ok {
+		at += k
+		if h, ok := box(glyphs[owner[at] : owner[at+len(pat)-1]+1]); ok {
 			hits = append(hits, h)
 		}
-		at += len(want)
+		at += len(pat)
 	}
 	return hits
 }

@@ -244,3 +244,29 @@ func TestSamplePKSWords(t *testing.T) {
 	}
 	t.Logf("%d words, %d distinct, %d not matched", len(words), len(cache), missed)
 }
+
+// BenchmarkFindPKS: one search of the three-page sample PKS.
+func BenchmarkFindPKS(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pks.pdf"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if hits, err := Find(open(b, data), "(tempat tanda tangan elektronik)", nil); err != nil || len(hits) != 2 {
+			b.Fatal(hits, err)
+		}
+	}
+}
+
+// BenchmarkFindDense: a page of 1 MiB of short Tj operators (about
+// 200,000 glyphs).
+func BenchmarkFindDense(b *testing.B) {
+	content := "BT /F1 8 Tf 10 10 Td " + strings.Repeat("(abcde) Tj 1 0 Td ", 1<<20/18) + "(#ttd#) Tj ET"
+	data := pages([]string{content}, helv)
+	b.SetBytes(int64(len(content)))
+	for b.Loop() {
+		if hits, err := Find(open(b, data), "#ttd#", nil); err != nil || len(hits) != 1 {
+			b.Fatal(hits, err)
+		}
+	}
+}
