@@ -30,7 +30,7 @@ func (m matrix) apply(x, y float64) (float64, float64) {
 // pointers (its text is in interp.text), so that a page's glyphs cost
 // the collector nothing to scan.
 type glyph struct {
-	t0, t1 uint32 // its text: interp.text[t0:t1]
+	t0, t1 uint32  // its text: interp.text[t0:t1]
 	x0, y0 float64 // baseline start
 	x1, y1 float64 // baseline end (start + advance)
 	ux, uy float64 // the font size's height, as a vector
@@ -52,7 +52,7 @@ type interp struct {
 	fonts  map[pdf.Ref]*font
 	glyphs []glyph
 	text   []byte // the glyphs' text, one after the other
-	err    error // a limit reached: the run stops
+	err    error  // a limit reached: the run stops
 	forms  []pdf.Ref
 }
 
