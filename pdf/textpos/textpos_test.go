@@ -270,3 +270,52 @@ func BenchmarkFindDense(b *testing.B) {
 		}
 	}
 }
+
+// TestRotated: text turned 90° by Tm gets the axis-aligned box around
+// it; a page's /Rotate is reported, not applied.
+func TestRotated(t *testing.T) {
+	data := pdfFile(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Rotate -270 /Contents 4 0 R /Resources "+helv+" >>",
+		stream("", []byte("BT /F1 10 Tf 0 1 -1 0 300 200 Tm (#ttd#) Tj ET")),
+	)
+	hits, err := Find(open(t, data), "#ttd#", nil)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("%v %v", hits, err)
+	}
+	h, w := hits[0], afmWidth(afm.Helvetica, "#ttd#", 10)
+	if h.Rotate != 90 || math.Abs(h.X-290) > 0.01 || math.Abs(h.Y-200) > 0.01 || math.Abs(h.Width-10) > 0.01 || math.Abs(h.Height-w) > 0.01 || math.Abs(h.Size-10) > 0.01 {
+		t.Errorf("hit %+v, want rotate 90, box 290,200 10×%.2f", h, w)
+	}
+}
+
+// TestCMap: bfrange with a start text and with an array, bfchar to a
+// ligature, mixed code lengths by the code space, cidrange.
+func TestCMap(t *testing.T) {
+	m := parseCMap([]byte(`2 begincodespacerange <00> <7F> <8000> <FFFF> endcodespacerange
+1 beginbfchar <8001> <00660069> endbfchar
+2 beginbfrange <20> <7E> <0020> <9000> <9002> [<0041> <D83DDE00> <0042>] endbfrange
+1 begincidrange <8000> <80FF> 100 endcidrange`))
+	for _, c := range []struct {
+		code uint32
+		n    int
+		want string
+	}{{0x41, 1, "A"}, {0x7E, 1, "~"}, {0x8001, 2, "fi"}, {0x9001, 2, "😀"}, {0x9002, 2, "B"}} {
+		if got, ok := m.text(c.code, c.n); !ok || got != c.want {
+			t.Errorf("code %X/%d: %q %v, want %q", c.code, c.n, got, ok, c.want)
+		}
+	}
+	if _, ok := m.text(0x41, 2); ok {
+		t.Error("a 1-byte code's text found for a 2-byte code")
+	}
+	if n := codeLen(m.space, []byte{0x41, 0x80}); n != 1 {
+		t.Errorf("code length of 41: %d", n)
+	}
+	if n := codeLen(m.space, []byte{0x80, 0x01}); n != 2 {
+		t.Errorf("code length of 8001: %d", n)
+	}
+	if cid := m.cidOf(0x8005, 2); cid != 105 {
+		t.Errorf("CID of 8005: %d", cid)
+	}
+}
