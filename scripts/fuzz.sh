@@ -11,7 +11,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(pdf:FuzzLexer pdf:FuzzOpen internal/cms:FuzzParse internal/cms:FuzzNormalizeBER
            keystore:FuzzParseKeyFile verify:FuzzVerify signer:FuzzSign
            internal/cms:FuzzParseCertificate verify/internal/changes:FuzzAnalyze
-           pkinet:FuzzGuard certfile:FuzzParse)
+           pkinet:FuzzGuard certfile:FuzzParse pdf/textpos:FuzzContent pdf/textpos:FuzzCMap)
 fi
 for t in "${targets[@]}"; do
   pkg=${t%%:*} name=${t##*:}
