@@ -121,7 +121,8 @@ func widgetRects(t *testing.T, path string) map[int][][4]float64 {
 // reports it, its top-left at the marker's top-left; both signatures
 // verify (segel, pdfsig), qpdf --check passes, and the markers are still
 // in the text. An absent marker, a second occurrence that does not exist
-// and --anchor with --rect are refused with nothing written.
+// and --anchor with --rect are refused with nothing written. The first
+// signature also writes the footer.
 func TestAnchor(t *testing.T) {
 	for _, tool := range []string{"pdftotext", "qpdf"} {
 		judge.Require(t, tool)
@@ -133,7 +134,9 @@ func TestAnchor(t *testing.T) {
 	dir := t.TempDir()
 	in, one, two, three := filepath.Join(dir, "surat.pdf"), filepath.Join(dir, "1.pdf"), filepath.Join(dir, "2.pdf"), filepath.Join(dir, "3.pdf")
 	anchorPDF(t, in)
-	mustSegel(t, "sign", "--key", kab.Ref(), "--anchor", "#ttd_kabupaten#", "--stamp", "qr-left", "--stamp-nip", "197808172006041012",
+	// With the footer in the same revision: the marker is looked up in
+	// the pages as they were.
+	mustSegel(t, "sign", "--key", kab.Ref(), "--footer", "--anchor", "#ttd_kabupaten#", "--stamp", "qr-left", "--stamp-nip", "197808172006041012",
 		"--qr-url", "https://ttd.example.go.id/v/abc", "-o", one, in)
 	mustSegel(t, "sign", "--key", prov.Ref(), "--anchor", "#ttd_provinsi#", "--anchor-size", "200,70", "--stamp", "text", "-o", two, one)
 	// A third key: pdfsig 22.12 reports "Unknown issue with Certificate"
