@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -206,13 +207,22 @@ func TestLimits(t *testing.T) {
 
 // TestSamplePKSWords: on the sample PKS (justified paragraphs set with
 // Tw, several fonts, three pages), every word pdftotext -bbox reports is
-// found by the locator at poppler's box: left and right within 1 pt,
-// baseline inside poppler's box.
+// found by the locator at poppler's box.
 func TestSamplePKSWords(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pks.pdf"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := allWordsAt(t, data); n < 500 {
+		t.Errorf("only %d words from pdftotext", n)
+	}
+}
+
+// allWordsAt checks that every word pdftotext -bbox reports in data is
+// found by the locator at poppler's box (left and right within 1 pt,
+// baseline inside the box) and returns how many words there were.
+func allWordsAt(t *testing.T, data []byte) int {
+	t.Helper()
 	words := popplerWords(t, data)
 	doc := open(t, data)
 	cache := map[string][]Hit{}
@@ -220,6 +230,7 @@ func TestSamplePKSWords(t *testing.T) {
 	for _, w := range words {
 		hits, ok := cache[w.text]
 		if !ok {
+			var err error
 			if hits, err = Find(doc, w.text, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -239,10 +250,44 @@ func TestSamplePKSWords(t *testing.T) {
 			}
 		}
 	}
-	if len(words) < 500 {
-		t.Errorf("only %d words from pdftotext", len(words))
-	}
 	t.Logf("%d words, %d distinct, %d not matched", len(words), len(cache), missed)
+	return len(words)
+}
+
+// TestChromiumWords: a letter printed to PDF by headless Chromium (Skia:
+// subset TrueType fonts, Type 0 Identity-H with ToUnicode; justified
+// text, letter and word spacing, bold, italic, sans and serif): every
+// word poppler reports is found at poppler's box, the markers included.
+func TestChromiumWords(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium not installed")
+	}
+	dir := t.TempDir()
+	html := filepath.Join(dir, "surat.html")
+	os.WriteFile(html, []byte(`<!doctype html><html><head><meta charset="utf-8"><style>
+body{font-family:serif;font-size:12pt;margin:2cm} .s{font-family:sans-serif} .k{letter-spacing:0.6pt;word-spacing:4pt} p{text-align:justify}
+</style></head><body>
+<p>Demikian Perjanjian Kerja Sama ini dibuat dan ditandatangani secara elektronik oleh PARA PIHAK pada hari, tanggal, bulan, dan tahun sebagaimana tersebut di atas, dengan itikad baik untuk dipatuhi dan dilaksanakan.</p>
+<p class="s">Bupati Tuban,</p><p class="s" style="font-size:9pt">#ttd_kabupaten#</p>
+<p class="k"><b>Gubernur</b> <i>Jawa Timur</i>, #ttd_provinsi# — “kutip” é</p>
+<p style="margin-top:900px">Halaman dua: #ttd_saksi#</p>
+</body></html>`), 0o644)
+	out := filepath.Join(dir, "surat.pdf")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--user-data-dir="+filepath.Join(dir, "profile"), "--print-to-pdf="+out, "file://"+html)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, msg)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allWordsAt(t, data)
+	for marker, page := range map[string]int{"#ttd_kabupaten#": 1, "#ttd_provinsi#": 1, "#ttd_saksi#": 2} {
+		if hits, err := Find(open(t, data), marker, nil); err != nil || len(hits) != 1 || hits[0].Page != page {
+			t.Errorf("%s: %+v %v", marker, hits, err)
+		}
+	}
 }
 
 // BenchmarkFindPKS: one search of the three-page sample PKS.
