@@ -529,10 +529,10 @@ var htmlTmpl = template.Must(template.New("r").Parse(`<!doctype html>
 <title>{{.T.title}}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
 .good{color:#2e7d32}.bad{color:#c62828}.warn{color:#c47f00}code{font-size:12px}</style></head><body>
-<h1>{{.T.title}}</h1><p>{{.N}} {{.T.files}} · {{.When}}</p>
-<svg width="640" height="{{.H}}" role="img" aria-label="{{.T.verdict}}">{{range .Bars}}<rect x="200" y="{{.Y}}" width="{{.W}}" height="22" fill="{{.Color}}"></rect><text x="0" y="{{.TextY}}" font-size="14">{{.Label}}</text><text x="{{.W}}" dx="205" y="{{.TextY}}" font-size="14">{{.Count}}</text>{{end}}</svg>
+<h1>{{.T.title}}</h1><p><span id="total">{{.N}}</span> {{.T.files}} · {{.When}}</p>
+<svg width="640" height="{{.H}}" role="img" aria-label="{{.T.verdict}}">{{range .Bars}}<rect x="200" y="{{.Y}}" width="{{.W}}" height="22" fill="{{.Color}}"></rect><text x="0" y="{{.TextY}}" font-size="14">{{.Label}}</text><text x="{{.W}}" dx="205" y="{{.TextY}}" font-size="14" data-indication="{{.Label}}">{{.Count}}</text>{{end}}</svg>
 <table><thead><tr><th>{{.T.file}}</th><th>{{.T.verdict}}</th><th>{{.T.signers}}</th><th>{{.T.levels}}</th><th>{{.T.errors}}</th></tr></thead><tbody>
-{{range .Rows}}<tr><td><code>{{.File}}</code></td><td class="{{.Class}}">{{.Indication}}{{if .Sub}}<br><small>{{.Sub}}</small>{{end}}</td><td>{{.Signers}}</td><td>{{.Levels}}</td><td>{{.Err}}</td></tr>
+{{range .Rows}}<tr data-indication="{{.Indication}}"><td><code>{{.File}}</code></td><td class="{{.Class}}">{{.Indication}}{{if .Sub}}<br><small>{{.Sub}}</small>{{end}}</td><td>{{.Signers}}</td><td>{{.Levels}}</td><td>{{.Err}}</td></tr>
 {{end}}</tbody></table>
 <script>document.querySelectorAll("th").forEach(function(th,i){th.style.cursor="pointer";th.onclick=function(){var tb=th.closest("table").tBodies[0],rs=Array.from(tb.rows),asc=th.dataset.asc!=="1";rs.sort(function(a,b){return a.cells[i].textContent.localeCompare(b.cells[i].textContent)*(asc?1:-1)});th.dataset.asc=asc?"1":"0";rs.forEach(function(r){tb.appendChild(r)})}})</script>
 </body></html>
