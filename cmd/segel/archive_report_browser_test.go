@@ -256,4 +256,3 @@ func startTestChromium(t *testing.T) context.Context {
 	}
 	return ctx
 }
-
