@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -292,53 +293,182 @@ func levelRank(l string) int {
 // writeArchiveReport writes results to path, in the format its extension
 // names; the file appears whole or not at all.
 func writeArchiveReport(path string, results []archiveResult) error {
-	f, err := atomicfile.Create(path, true)
+	w, err := createReport(path)
 	if err != nil {
 		return err
 	}
-	defer f.Abort()
-	bw := bufio.NewWriter(f)
+	defer w.Abort()
+	for _, r := range results {
+		w.Add(r)
+	}
+	return w.Close()
+}
+
+// reportWriter writes a --report file while the run goes on, so that a
+// run keeps no whole reports in memory: JSONL and CSV rows as each file
+// is added, in that order; the HTML page's rows go to a spool file (in the
+// report's folder, unlinked at once where the system allows) with an
+// index of verdict, file and offset, and are read back, sorted by verdict
+// then file, when the page is written by Close. The report appears whole
+// or not at all.
+type reportWriter struct {
+	kind   string // jsonl, csv or html
+	out    *atomicfile.File
+	bw     *bufio.Writer
+	enc    *json.Encoder
+	cw     *csv.Writer
+	spool  *os.File
+	spoolW *bufio.Writer
+	spoolN int64
+	index  []rowIndex
+	counts map[string]int
+	n      int
+	err    error
+}
+
+// rowIndex locates one HTML row in the spool.
+type rowIndex struct {
+	indication, file string
+	off              int64
+	size             int
+}
+
+// htmlRow is one row of the HTML report.
+type htmlRow struct {
+	File, Indication, Sub, Signers, Levels, Err, Class string
+}
+
+// createReport starts a report at path, whose extension names the format.
+func createReport(path string) (*reportWriter, error) {
+	var kind string
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".json":
-		enc := json.NewEncoder(bw)
-		enc.SetEscapeHTML(false)
-		for _, r := range results {
-			if r.Rep != nil {
-				enc.Encode(r.Rep)
-			} else {
-				enc.Encode(map[string]string{"file": r.File, "error": r.Err})
-			}
-		}
+		kind = "jsonl"
 	case ".csv":
-		cw := csv.NewWriter(bw)
-		cw.Write([]string{"file", "indication", "sub_indication", "signatures", "signers", "levels", "error"})
-		for _, r := range results {
-			if r.Rep == nil {
-				cw.Write([]string{r.File, "", "", "", "", "", r.Err})
-				continue
-			}
-			var signers, levels []string
-			for _, s := range r.Rep.Signatures {
-				signers = append(signers, s.Signer)
-				levels = append(levels, s.Level)
-			}
-			cw.Write([]string{r.File, r.Rep.Indication, r.Rep.SubIndication, strconv.Itoa(len(r.Rep.Signatures)), strings.Join(signers, "; "), strings.Join(levels, "; "), ""})
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
+		kind = "csv"
 	case ".html":
-		if err := htmlReport(bw, results); err != nil {
+		kind = "html"
+	default:
+		return nil, usageError{fmt.Errorf("--report %s: use a .jsonl, .csv or .html file name", path)}
+	}
+	if err := checkOutputFolder(path); err != nil {
+		return nil, err
+	}
+	f, err := atomicfile.Create(path, true)
+	if err != nil {
+		return nil, err
+	}
+	w := &reportWriter{kind: kind, out: f, bw: bufio.NewWriter(f), counts: map[string]int{}}
+	switch kind {
+	case "jsonl":
+		w.enc = json.NewEncoder(w.bw)
+		w.enc.SetEscapeHTML(false)
+	case "csv":
+		w.cw = csv.NewWriter(w.bw)
+		w.err = w.cw.Write([]string{"file", "indication", "sub_indication", "signatures", "signers", "levels", "error"})
+	case "html":
+		sp, err := os.CreateTemp(filepath.Dir(path), ".segel-report-*.spool")
+		if err != nil {
+			f.Abort()
+			return nil, err
+		}
+		os.Remove(sp.Name()) // read back through the open file; Abort removes it where this fails
+		w.spool, w.spoolW = sp, bufio.NewWriter(sp)
+	}
+	return w, nil
+}
+
+// Add writes (or spools) one file's row.
+func (w *reportWriter) Add(r archiveResult) {
+	if w.err != nil {
+		return
+	}
+	w.n++
+	switch w.kind {
+	case "jsonl":
+		if r.Rep != nil {
+			w.err = w.enc.Encode(r.Rep)
+		} else {
+			w.err = w.enc.Encode(map[string]string{"file": r.File, "error": r.Err})
+		}
+	case "csv":
+		if r.Rep == nil {
+			w.err = w.cw.Write([]string{r.File, "", "", "", "", "", r.Err})
+			return
+		}
+		var signers, levels []string
+		for _, s := range r.Rep.Signatures {
+			signers = append(signers, s.Signer)
+			levels = append(levels, s.Level)
+		}
+		w.err = w.cw.Write([]string{r.File, r.Rep.Indication, r.Rep.SubIndication, strconv.Itoa(len(r.Rep.Signatures)), strings.Join(signers, "; "), strings.Join(levels, "; "), ""})
+	case "html":
+		row := htmlRowOf(r)
+		w.counts[row.Indication]++
+		b, err := json.Marshal(row)
+		if err != nil {
+			w.err = err
+			return
+		}
+		b = append(b, '\n')
+		w.index = append(w.index, rowIndex{indication: row.Indication, file: row.File, off: w.spoolN, size: len(b)})
+		_, w.err = w.spoolW.Write(b)
+		w.spoolN += int64(len(b))
+	}
+}
+
+// Close finishes the report and puts it in place.
+func (w *reportWriter) Close() error {
+	defer w.Abort()
+	if w.err != nil {
+		return w.err
+	}
+	switch w.kind {
+	case "csv":
+		w.cw.Flush()
+		if err := w.cw.Error(); err != nil {
 			return err
 		}
-	default:
-		return usageError{fmt.Errorf("--report %s: use a .jsonl, .csv or .html file name", path)}
+	case "html":
+		if err := w.writeHTML(); err != nil {
+			return err
+		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := w.bw.Flush(); err != nil {
 		return err
 	}
-	return f.Commit()
+	return w.out.Commit()
+}
+
+// Abort discards the report (nothing after Close).
+func (w *reportWriter) Abort() {
+	w.out.Abort()
+	if w.spool != nil {
+		w.spool.Close()
+		os.Remove(w.spool.Name())
+		w.spool = nil
+	}
+}
+
+// htmlRowOf is the HTML report's row for one file.
+func htmlRowOf(r archiveResult) htmlRow {
+	if r.Rep == nil {
+		return htmlRow{File: r.File, Indication: "ERROR", Err: r.Err, Class: "bad"}
+	}
+	var signers, levels []string
+	for _, s := range r.Rep.Signatures {
+		signers = append(signers, s.Signer)
+		levels = append(levels, s.Level)
+	}
+	class := "warn"
+	switch r.Rep.Indication {
+	case verify.TotalPassed:
+		class = "good"
+	case verify.TotalFailed:
+		class = "bad"
+	}
+	return htmlRow{File: r.File, Indication: r.Rep.Indication, Sub: r.Rep.SubIndication, Signers: strings.Join(signers, "; "),
+		Levels: strings.Join(levels, ", "), Err: strings.Join(r.Rep.Errors, "; "), Class: class}
 }
 
 // progress prints "N/M files, X files/s, Y MB/s, ETA" on a terminal, at
@@ -451,44 +581,21 @@ func reportMergeCommand() *cli.Command {
 	}
 }
 
-// htmlReport writes one self-contained page (nothing loaded from
+// writeHTML writes one self-contained page (nothing loaded from
 // elsewhere): a bar chart of the verdicts (inline SVG) and the table of
 // files, sorted by verdict then file, which a click on a column heading
 // sorts again (a few lines of inline script; without it the table keeps
-// its order).
-func htmlReport(w io.Writer, results []archiveResult) error {
-	type row struct {
-		File, Indication, Sub, Signers, Levels, Err, Class string
+// its order). The rows are read back from the spool one at a time.
+func (w *reportWriter) writeHTML() error {
+	if err := w.spoolW.Flush(); err != nil {
+		return err
 	}
-	counts := map[string]int{}
-	var rows []row
-	for _, r := range results {
-		if r.Rep == nil {
-			counts["ERROR"]++
-			rows = append(rows, row{File: r.File, Indication: "ERROR", Err: r.Err, Class: "bad"})
-			continue
+	sort.SliceStable(w.index, func(i, j int) bool {
+		a, b := w.index[i], w.index[j]
+		if a.indication != b.indication {
+			return a.indication < b.indication
 		}
-		counts[r.Rep.Indication]++
-		var signers, levels []string
-		for _, s := range r.Rep.Signatures {
-			signers = append(signers, s.Signer)
-			levels = append(levels, s.Level)
-		}
-		class := "warn"
-		switch r.Rep.Indication {
-		case verify.TotalPassed:
-			class = "good"
-		case verify.TotalFailed:
-			class = "bad"
-		}
-		rows = append(rows, row{File: r.File, Indication: r.Rep.Indication, Sub: r.Rep.SubIndication, Signers: strings.Join(signers, "; "),
-			Levels: strings.Join(levels, ", "), Err: strings.Join(r.Rep.Errors, "; "), Class: class})
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Indication != rows[j].Indication {
-			return rows[i].Indication < rows[j].Indication
-		}
-		return rows[i].File < rows[j].File
+		return a.file < b.file
 	})
 	type bar struct {
 		Label       string
@@ -498,11 +605,11 @@ func htmlReport(w io.Writer, results []archiveResult) error {
 	}
 	var bars []bar
 	maxN := 1
-	for _, n := range counts {
+	for _, n := range w.counts {
 		maxN = max(maxN, n)
 	}
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
+	keys := make([]string, 0, len(w.counts))
+	for k := range w.counts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -514,17 +621,33 @@ func htmlReport(w io.Writer, results []archiveResult) error {
 		case verify.TotalFailed, "ERROR":
 			color = "#c62828"
 		}
-		bars = append(bars, bar{Label: k, Count: counts[k], Y: 10 + i*30, W: 20 + 380*counts[k]/maxN, TextY: 28 + i*30, Color: color})
+		bars = append(bars, bar{Label: k, Count: w.counts[k], Y: 10 + i*30, W: 20 + 380*w.counts[k]/maxN, TextY: 28 + i*30, Color: color})
 	}
-	id := indonesian()
 	t := map[string]string{"title": "segel verification report", "file": "File", "verdict": "Verdict", "signers": "Signers", "levels": "PAdES levels", "errors": "Errors", "files": "files", "lang": "en"}
-	if id {
+	if indonesian() {
 		t = map[string]string{"title": "Laporan pemeriksaan segel", "file": "Berkas", "verdict": "Hasil", "signers": "Penanda tangan", "levels": "Level PAdES", "errors": "Galat", "files": "berkas", "lang": "id"}
 	}
-	return htmlTmpl.Execute(w, map[string]any{"T": t, "Rows": rows, "Bars": bars, "H": 20 + 30*len(bars), "N": len(results), "When": time.Now().Format(time.RFC3339)})
+	if err := htmlTmpl.ExecuteTemplate(w.bw, "head", map[string]any{"T": t, "Bars": bars, "H": 20 + 30*len(bars), "N": w.n, "When": time.Now().Format(time.RFC3339)}); err != nil {
+		return err
+	}
+	var buf []byte
+	for _, ix := range w.index {
+		buf = slices.Grow(buf[:0], ix.size)[:ix.size]
+		if _, err := w.spool.ReadAt(buf, ix.off); err != nil {
+			return fmt.Errorf("reading back the report's rows: %w", err)
+		}
+		var row htmlRow
+		if err := json.Unmarshal(buf, &row); err != nil {
+			return fmt.Errorf("reading back the report's rows: %w", err)
+		}
+		if err := htmlTmpl.ExecuteTemplate(w.bw, "row", row); err != nil {
+			return err
+		}
+	}
+	return htmlTmpl.ExecuteTemplate(w.bw, "foot", nil)
 }
 
-var htmlTmpl = template.Must(template.New("r").Parse(`<!doctype html>
+var htmlTmpl = template.Must(template.New("r").Parse(`{{define "head"}}<!doctype html>
 <html lang="{{.T.lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
@@ -532,8 +655,8 @@ var htmlTmpl = template.Must(template.New("r").Parse(`<!doctype html>
 <h1>{{.T.title}}</h1><p><span id="total">{{.N}}</span> {{.T.files}} · {{.When}}</p>
 <svg width="640" height="{{.H}}" role="img" aria-label="{{.T.verdict}}">{{range .Bars}}<rect x="200" y="{{.Y}}" width="{{.W}}" height="22" fill="{{.Color}}"></rect><text x="0" y="{{.TextY}}" font-size="14">{{.Label}}</text><text x="{{.W}}" dx="205" y="{{.TextY}}" font-size="14" data-indication="{{.Label}}">{{.Count}}</text>{{end}}</svg>
 <table><thead><tr><th>{{.T.file}}</th><th>{{.T.verdict}}</th><th>{{.T.signers}}</th><th>{{.T.levels}}</th><th>{{.T.errors}}</th></tr></thead><tbody>
-{{range .Rows}}<tr data-indication="{{.Indication}}"><td><code>{{.File}}</code></td><td class="{{.Class}}">{{.Indication}}{{if .Sub}}<br><small>{{.Sub}}</small>{{end}}</td><td>{{.Signers}}</td><td>{{.Levels}}</td><td>{{.Err}}</td></tr>
-{{end}}</tbody></table>
+{{end}}{{define "row"}}<tr data-indication="{{.Indication}}"><td><code>{{.File}}</code></td><td class="{{.Class}}">{{.Indication}}{{if .Sub}}<br><small>{{.Sub}}</small>{{end}}</td><td>{{.Signers}}</td><td>{{.Levels}}</td><td>{{.Err}}</td></tr>
+{{end}}{{define "foot"}}</tbody></table>
 <script>document.querySelectorAll("th").forEach(function(th,i){th.style.cursor="pointer";th.onclick=function(){var tb=th.closest("table").tBodies[0],rs=Array.from(tb.rows),asc=th.dataset.asc!=="1";rs.sort(function(a,b){return a.cells[i].textContent.localeCompare(b.cells[i].textContent)*(asc?1:-1)});th.dataset.asc=asc?"1":"0";rs.forEach(function(r){tb.appendChild(r)})}})</script>
 </body></html>
-`))
+{{end}}`))

@@ -140,17 +140,27 @@ func verifyCommand() *cli.Command {
 			if jobs < 1 {
 				jobs = 1
 			}
+			// The report is written as the files finish; the summary
+			// keeps a brief per file (a 20,000-file run stays small).
+			var rw *reportWriter
+			if rp := c.String("report"); rp != "" {
+				if rw, err = createReport(rp); err != nil {
+					return err
+				}
+				defer rw.Abort()
+			}
 			var results []archiveResult
 			prog := newProgress(c.App.ErrWriter, len(files))
 			code := verifyFiles(c.Context, files, opts, jobs, c.Duration("timeout"), c.Bool("json"), c.App.Writer, c.App.ErrWriter,
 				func(f string, rep *verify.Report, err error) {
 					r := archiveResult{File: f, Rep: rep}
-					if c.String("report") == "" {
-						r.Rep, r.Brief = nil, forSummary(rep) // keeps a 20,000-file run's memory small
-					}
 					if err != nil {
 						r.Err = err.Error()
 					}
+					if rw != nil {
+						rw.Add(r)
+					}
+					r.Rep, r.Brief = nil, forSummary(rep)
 					results = append(results, r)
 					prog.add(f)
 					if sr != nil {
@@ -163,11 +173,11 @@ func verifyCommand() *cli.Command {
 			if len(files) > 1 {
 				summary(c.App.ErrWriter, results, time.Now())
 			}
-			if rp := c.String("report"); rp != "" {
-				if err := writeArchiveReport(rp, results); err != nil {
+			if rw != nil {
+				if err := rw.Close(); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.App.ErrWriter, "segel: report of %d file(s) → %s\n", len(results), rp)
+				fmt.Fprintf(c.App.ErrWriter, "segel: report of %d file(s) → %s\n", len(results), c.String("report"))
 			}
 			if len(problems) > 0 {
 				code = worseExit(code, exitUsage)
