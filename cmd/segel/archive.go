@@ -508,7 +508,7 @@ func (p *progress) add(file string) {
 	p.last = now
 	el := now.Sub(p.start).Seconds()
 	rate := float64(p.done) / max(el, 1e-3)
-	eta := time.Duration(float64(p.total-p.done)/max(rate, 1e-9)) * time.Second
+	eta := time.Duration(float64(p.total-p.done) / max(rate, 1e-9) * float64(time.Second))
 	fmt.Fprintf(p.w, "\r%d/%d files, %.1f files/s, %.1f MB/s, ETA %s   ", p.done, p.total, rate, float64(p.bytes)/1e6/max(el, 1e-3), eta.Round(time.Second))
 	p.shown = true
 }
