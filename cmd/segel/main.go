@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -149,6 +150,11 @@ func report(w io.Writer, err error) int {
 		if !hinted && !errors.As(err, &folderError{}) {
 			fmt.Fprintf(w, "segel: %s: %s\n", tr("hint"), tr("run \"segel help\" for usage"))
 		}
+		return exitUsage
+	}
+	// A file that is not there or may not be read is an input/output
+	// error (the README's table: 3), not a failed operation.
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return exitUsage
 	}
 	return exitFailure
