@@ -81,6 +81,7 @@ var catalogID = map[string]string{
 	"chain":                               "rantai",
 	"checks":                              "pemeriksaan",
 	"covers revision %d of %d":            "mencakup revisi %d dari %d",
+	"revision %d of %d":                   "revisi %d dari %d",
 	"revocation":                          "pencabutan",
 	"changes after signing":               "perubahan setelah ditandatangani",
 	"allowed":                             "diizinkan",

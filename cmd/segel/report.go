@@ -9,81 +9,86 @@ import (
 	"segel/verify"
 )
 
-// writeReport prints a report for people.
+// writeReport prints a report for people, its labels in the user's
+// language (tr); the verifier's own errors and warnings stay as written.
 func writeReport(w io.Writer, r *verify.Report) {
 	fmt.Fprintf(w, "%s: %s", r.File, r.Indication)
 	if r.SubIndication != "" {
 		fmt.Fprintf(w, " / %s", r.SubIndication)
 	}
-	fmt.Fprintf(w, " (%d signature(s), %d revision(s))\n", len(r.Signatures), r.Revisions)
+	fmt.Fprintf(w, " ("+tr("%d signature(s), %d revision(s)")+")\n", len(r.Signatures), r.Revisions)
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "  error: %s\n", e)
+		fmt.Fprintf(w, "  %s: %s\n", tr("error"), e)
 	}
 	for _, e := range r.Warnings {
-		fmt.Fprintf(w, "  warning: %s\n", e)
+		fmt.Fprintf(w, "  %s: %s\n", tr("warning"), e)
+	}
+	// label prints "      NAME:   value" with the values aligned.
+	label := func(name, format string, args ...any) {
+		fmt.Fprintf(w, "      %-9s "+format+"\n", append([]any{tr(name) + ":"}, args...)...)
 	}
 	for i, s := range r.Signatures {
 		kind := s.Kind
 		if s.DocMDP > 0 {
 			kind += fmt.Sprintf(" (DocMDP P=%d: %s)", s.DocMDP, docMDPWords(s.DocMDP))
 		}
-		fmt.Fprintf(w, "  [%d] field %q: %s, %s", i+1, s.Field, kind, s.SubFilter)
+		fmt.Fprintf(w, "  [%d] %s %q: %s, %s", i+1, tr("field"), s.Field, kind, s.SubFilter)
 		if s.Level != "" {
 			fmt.Fprintf(w, ", PAdES %s", s.Level)
 		}
 		fmt.Fprintln(w)
 		if s.Signer != "" {
-			fmt.Fprintf(w, "      signer:   %s\n", s.Signer)
+			label("signer", "%s", s.Signer)
 		}
 		if s.TimestampTime != nil {
-			fmt.Fprintf(w, "      time:     %s (proven by a verified timestamp)\n", fmtTime(*s.TimestampTime))
+			label("time", "%s %s", fmtTime(*s.TimestampTime), tr("(proven by a verified timestamp)"))
 		} else if s.ClaimedTime != nil {
-			fmt.Fprintf(w, "      time:     %s (claimed by the signer, not proven)\n", fmtTime(*s.ClaimedTime))
+			label("time", "%s %s", fmtTime(*s.ClaimedTime), tr("(claimed by the signer, not proven)"))
 		}
 		if s.Reason != "" || s.Location != "" {
-			fmt.Fprintf(w, "      reason:   %s; location: %s\n", orDash(s.Reason), orDash(s.Location))
+			label("reason", "%s; %s: %s", orDash(s.Reason), tr("location"), orDash(s.Location))
 		}
 		if len(s.Chain) > 0 {
-			fmt.Fprintf(w, "      chain:    %s\n", strings.Join(s.Chain, " → "))
+			label("chain", "%s", strings.Join(s.Chain, " → "))
 		}
-		fmt.Fprintf(w, "      checks:   intact=%v valid=%v trusted=%v, coverage %s", s.Intact, s.Valid, s.Trusted, s.Coverage)
+		checks := fmt.Sprintf("intact=%v valid=%v trusted=%v, coverage %s", s.Intact, s.Valid, s.Trusted, s.Coverage)
 		if s.Revision >= 0 {
-			fmt.Fprintf(w, " (revision %d of %d)", s.Revision+1, r.Revisions)
+			checks += " (" + fmt.Sprintf(tr("revision %d of %d"), s.Revision+1, r.Revisions) + ")"
 		}
-		fmt.Fprintln(w)
+		label("checks", "%s", checks)
 		if s.Revocation != "" {
 			src := ""
 			if s.RevocationSource != "" {
 				src = " (" + s.RevocationSource + ")"
 			}
-			fmt.Fprintf(w, "      revocation: %s%s\n", s.Revocation, src)
+			fmt.Fprintf(w, "      %s: %s%s\n", tr("revocation"), s.Revocation, src)
 		}
-		fmt.Fprintf(w, "      changes after signing: %s\n", s.Modification)
+		fmt.Fprintf(w, "      %s: %s\n", tr("changes after signing"), s.Modification)
 		for _, c := range s.Changes {
-			mark := "allowed"
+			mark := tr("allowed")
 			if !c.Allowed {
-				mark = "NOT ALLOWED"
+				mark = tr("NOT ALLOWED")
 			}
 			page := ""
 			if c.Page > 0 {
-				page = fmt.Sprintf(" (page %d)", c.Page)
+				page = " (" + fmt.Sprintf(tr("page %d"), c.Page) + ")"
 			}
 			fmt.Fprintf(w, "        - %s: %s%s\n", mark, c.Description, page)
 		}
 		for _, e := range s.Errors {
-			fmt.Fprintf(w, "      error:    %s\n", e)
+			label("error", "%s", e)
 		}
 		for _, e := range s.Warnings {
-			fmt.Fprintf(w, "      warning:  %s\n", e)
+			label("warning", "%s", e)
 		}
-		fmt.Fprintf(w, "      verdict:  %s", s.Indication)
+		verdict := s.Indication
 		if s.SubIndication != "" {
-			fmt.Fprintf(w, " / %s", s.SubIndication)
+			verdict += " / " + s.SubIndication
 		}
-		fmt.Fprintln(w)
+		label("verdict", "%s", verdict)
 	}
 	for _, h := range reportHints(r) {
-		fmt.Fprintf(w, "  hint: %s\n", h)
+		fmt.Fprintf(w, "  %s: %s\n", tr("hint"), h)
 	}
 }
 
@@ -92,10 +97,10 @@ func writeReport(w io.Writer, r *verify.Report) {
 func reportHints(r *verify.Report) []string {
 	var hints []string
 	if r.HasFact(verify.FactNoTrustRoots) {
-		hints = append(hints, "no chain can be trusted without trust roots: pass --trust ROOTS.pem")
+		hints = append(hints, tr("no chain can be trusted without trust roots: pass --trust ROOTS.pem"))
 	}
 	if r.HasFact(verify.FactRevocationOffline) {
-		hints = append(hints, "revocation was checked only against the data in the file: --online asks the certificates' OCSP responders and CRL distribution points")
+		hints = append(hints, tr("revocation was checked only against the data in the file: --online asks the certificates' OCSP responders and CRL distribution points"))
 	}
 	return hints
 }
