@@ -467,8 +467,16 @@ func htmlRowOf(r archiveResult) htmlRow {
 	case verify.TotalFailed:
 		class = "bad"
 	}
+	// The file's errors, then each signature's, named by its field: a
+	// failed file says why on the page.
+	errs := slices.Clone(r.Rep.Errors)
+	for _, s := range r.Rep.Signatures {
+		for _, e := range s.Errors {
+			errs = append(errs, s.Field+": "+e)
+		}
+	}
 	return htmlRow{File: r.File, Indication: r.Rep.Indication, Sub: r.Rep.SubIndication, Signers: strings.Join(signers, "; "),
-		Levels: strings.Join(levels, ", "), Err: strings.Join(r.Rep.Errors, "; "), Class: class}
+		Levels: strings.Join(levels, ", "), Err: strings.Join(errs, "; "), Class: class}
 }
 
 // progress prints "N/M files, X files/s, Y MB/s, ETA" on a terminal, at
@@ -651,7 +659,7 @@ var htmlTmpl = template.Must(template.New("r").Parse(`{{define "head"}}<!doctype
 <html lang="{{.T.lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
-.good{color:#2e7d32}.bad{color:#c62828}.warn{color:#c47f00}code{font-size:12px}</style></head><body>
+.good{color:#2e7d32}.bad{color:#c62828}.warn{color:#c47f00}code{font-size:12px;white-space:nowrap}</style></head><body>
 <h1>{{.T.title}}</h1><p><span id="total">{{.N}}</span> {{.T.files}} · {{.When}}</p>
 <svg width="640" height="{{.H}}" role="img" aria-label="{{.T.verdict}}">{{range .Bars}}<rect x="200" y="{{.Y}}" width="{{.W}}" height="22" fill="{{.Color}}"></rect><text x="0" y="{{.TextY}}" font-size="14">{{.Label}}</text><text x="{{.W}}" dx="205" y="{{.TextY}}" font-size="14" data-indication="{{.Label}}">{{.Count}}</text>{{end}}</svg>
 <table><thead><tr><th>{{.T.file}}</th><th>{{.T.verdict}}</th><th>{{.T.signers}}</th><th>{{.T.levels}}</th><th>{{.T.errors}}</th></tr></thead><tbody>

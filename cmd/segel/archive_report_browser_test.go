@@ -136,10 +136,11 @@ func TestArchiveReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	type shown struct {
-		Total int
-		Bars  [][2]string
-		Rows  []string
-		Files []string
+		Total  int
+		Bars   [][2]string
+		Rows   []string
+		Files  []string
+		Errors []string
 	}
 	read := func() shown {
 		t.Helper()
@@ -147,7 +148,8 @@ func TestArchiveReportInChromium(t *testing.T) {
 			Total: +document.getElementById("total").textContent,
 			Bars: Array.from(document.querySelectorAll("svg text[data-indication]")).map(e => [e.dataset.indication, e.textContent]),
 			Rows: Array.from(document.querySelectorAll("tbody tr")).map(r => r.cells[1].firstChild.textContent),
-			Files: Array.from(document.querySelectorAll("tbody tr")).map(r => r.cells[0].textContent)})`))
+			Files: Array.from(document.querySelectorAll("tbody tr")).map(r => r.cells[0].textContent),
+			Errors: Array.from(document.querySelectorAll("tbody tr")).map(r => r.cells[4].textContent)})`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,6 +175,13 @@ func TestArchiveReportInChromium(t *testing.T) {
 	}
 	if fmt.Sprint(bars) != fmt.Sprint(want) || fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Errorf("chart %v, table %v, JSONL %v", bars, rows, want)
+	}
+	// Each file that failed says why; the others show no error.
+	for i, v := range s.Rows {
+		changed := strings.Contains(s.Errors[i], "SigProvinsi: the signed bytes were changed")
+		if changed != (v == "TOTAL_FAILED") {
+			t.Errorf("%s (%s): errors %q", s.Files[i], v, s.Errors[i])
+		}
 	}
 	byName := append([]string(nil), s.Files...)
 	sort.Strings(byName)
