@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -83,12 +84,15 @@ func extendAction(c *cli.Context) error {
 	}
 	o.RenewBefore = c.Duration("renew-before")
 	o.AllowMissing = c.Bool("allow-missing")
-	failed, hinted := 0, false
+	failed, ioFailed, hinted := 0, 0, false
 	for _, j := range jobs {
 		res, err := extendFile(c, j, c.Bool("force"), o)
 		switch {
 		case err != nil:
 			failed++
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+				ioFailed++
+			}
 			fmt.Fprintf(c.App.ErrWriter, "segel: %s: %v\n", j.in, err)
 			if errors.Is(err, ltv.ErrNoStatus) && !hinted {
 				hinted = true
@@ -108,10 +112,16 @@ func extendAction(c *cli.Context) error {
 		}
 	}
 	if failed > 0 {
-		if len(jobs) > 1 {
-			return fmt.Errorf("%d of %d file(s) could not be extended", failed, len(jobs))
+		// An input that is not there or may not be read is an I/O
+		// error (exit 3, the README's table), as in segel sign.
+		code := exitFailure
+		if ioFailed == failed {
+			code = exitUsage
 		}
-		return exitError{code: exitFailure}
+		if len(jobs) > 1 {
+			fmt.Fprintf(c.App.ErrWriter, "segel: %s: %d of %d file(s) could not be extended\n", tr("error"), failed, len(jobs))
+		}
+		return exitError{code: code}
 	}
 	return nil
 }

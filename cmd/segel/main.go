@@ -60,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return report(stderr, err)
 	}
 	if err := app.RunContext(ctx, inv.args); err != nil {
-		return report(stderr, err)
+		return reportIn(stderr, err, inv.path)
 	}
 	return exitOK
 }
@@ -129,7 +129,23 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-func report(w io.Writer, err error) int {
+func report(w io.Writer, err error) int { return reportIn(w, err, nil) }
+
+// selfExplained reports whether a usage error's message already says what
+// to write (the choices, an example), so that pointing at the help adds
+// nothing.
+func selfExplained(msg string) bool {
+	for _, s := range []string{"(use ", ": use ", "; use ", ": write ", "e.g.", "give either", "give one of", "segel "} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportIn prints err for the command path (e.g. keys create) and
+// returns the exit status.
+func reportIn(w io.Writer, err error, path []string) int {
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -146,9 +162,15 @@ func report(w io.Writer, err error) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "flag provided but not defined") {
-		// The general advice only where nothing more specific was said.
-		if !hinted && !errors.As(err, &folderError{}) {
-			fmt.Fprintf(w, "segel: %s: %s\n", tr("hint"), tr("run \"segel help\" for usage"))
+		// Advice only where nothing more specific was said: the
+		// command's own help, when the message does not already say
+		// what to write.
+		if !hinted && !errors.As(err, &folderError{}) && !selfExplained(msg) {
+			if len(path) > 0 {
+				fmt.Fprintf(w, "segel: %s: %s\n", tr("hint"), fmt.Sprintf(tr("run \"%s --help\" for its flags"), "segel "+strings.Join(path, " ")))
+			} else {
+				fmt.Fprintf(w, "segel: %s: %s\n", tr("hint"), tr("run \"segel help\" for usage"))
+			}
 		}
 		return exitUsage
 	}
