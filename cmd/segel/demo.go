@@ -80,7 +80,7 @@ func demoCommand() *cli.Command {
 				{"gubernur-jatim", "Gubernur Jawa Timur (DEVELOPMENT)", "Pemerintah Provinsi Jawa Timur", devca.RSA3072, "SigProvinsi", "Menyetujui Perjanjian Kerja Sama", "Surabaya", 0, "196801011994031002"},
 			}
 			var pdfBuf bytes.Buffer
-			if err := sample.PKS(&pdfBuf, sample.PKSOptions{}); err != nil {
+			if err := sample.PKS(&pdfBuf, sample.PKSOptions{EmbedFonts: true}); err != nil {
 				return err
 			}
 			cur := filepath.Join(dir, "pks.pdf")

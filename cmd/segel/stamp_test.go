@@ -139,3 +139,28 @@ func TestFooter(t *testing.T) {
 		t.Errorf("a second footer: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestDemoFontsEmbedded: every font of the demo's signed PKS — the
+// agreement's own text and the stamps — is embedded, as pdffonts reports.
+func TestDemoFontsEmbedded(t *testing.T) {
+	judge.Require(t, "pdffonts")
+	dir := filepath.Join(t.TempDir(), "demo")
+	mustSegel(t, "demo", "--dir", dir)
+	for _, name := range []string{"pks.pdf", "pks-kabupaten.pdf", "pks-signed.pdf"} {
+		out, err := judge.Command(t, "pdffonts", filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("pdffonts %s: %v\n%s", name, err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) < 2+4 {
+			t.Fatalf("%s: pdffonts lists fewer than 4 fonts:\n%s", name, out)
+		}
+		for _, l := range lines[2:] {
+			// name, type (one or two words), encoding, emb, sub, uni, object, generation
+			f := strings.Fields(l)
+			if len(f) < 7 || f[len(f)-5] != "yes" {
+				t.Errorf("%s: a font is not embedded: %q", name, l)
+			}
+		}
+	}
+}
