@@ -258,21 +258,33 @@ func wrap(f *fonts.Font, text string, size, width float64) []string {
 }
 
 // drawQR draws a QR code of s as filled squares in a side × side square
-// at x, y, with a white quiet zone of two modules.
+// at x, y: one white module inside the square, the stamp's white padding
+// (at least 4 pt) around it. Modules are as large as that allows: with a
+// quiet zone of two modules inside, one code in twelve rendered at 100 dpi
+// in a 180 × 72 pt field could not be read by zbarimg.
 func drawQR(c *bytes.Buffer, s string, x, y, side float64) error {
 	code, err := qr.Encode(s, qr.M, qr.Auto)
 	if err != nil {
 		return fmt.Errorf("signer: %w: the QR code cannot hold %d characters: %v", ErrBadOptions, len(s), err)
 	}
 	n := code.Bounds().Dx()
-	m := side / float64(n+4)
+	m := side / float64(n+2)
 	fmt.Fprintf(c, "q 1 1 1 rg %.2f %.2f %.2f %.2f re f 0 g\n", x, y, side, side)
+	dark := func(col, row int) bool { r, _, _, _ := code.At(col, row).RGBA(); return r == 0 }
 	for row := 0; row < n; row++ {
 		for col := 0; col < n; col++ {
-			r, _, _, _ := code.At(col, row).RGBA()
-			if r == 0 {
-				fmt.Fprintf(c, "%.3f %.3f %.3f %.3f re\n", x+float64(col+2)*m, y+side-float64(row+3)*m, m, m)
+			if !dark(col, row) {
+				continue
 			}
+			// One rectangle per run of dark modules: adjacent squares
+			// leave hairline seams in anti-aliased renderings, which made
+			// some codes unreadable at 100 dpi.
+			run := 1
+			for col+run < n && dark(col+run, row) {
+				run++
+			}
+			fmt.Fprintf(c, "%.3f %.3f %.3f %.3f re\n", x+float64(col+1)*m, y+side-float64(row+2)*m, float64(run)*m, m)
+			col += run - 1
 		}
 	}
 	c.WriteString("f Q\n")
