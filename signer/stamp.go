@@ -26,7 +26,7 @@ var ErrStampTooSmall = errors.New("the stamp does not fit its rectangle")
 // why, and a QR code leading to the document's verification page.
 type Stamp struct {
 	// Layout is "qr-left" (the QR code left of the text, as BSrE stamps
-	// look; the default) or "text".
+	// look; the default) or "text" (see [BuiltinLayout]).
 	Layout                       string
 	Name, Jabatan, NIP, Instansi string
 	Reason                       string
@@ -34,6 +34,13 @@ type Stamp struct {
 	Zone string
 	// VerifyURL is what the QR code encodes; no QR code when empty.
 	VerifyURL string
+	// Custom, when set, is the layout drawn instead of the built-in one
+	// Layout names (see [ParseLayout]).
+	Custom *Layout
+	// Image is an optional logo or seal, PNG (its transparency kept) or
+	// JPEG, at most MaxImageSide pixels on a side, drawn where the layout
+	// puts it.
+	Image []byte
 }
 
 // MinStampSize is the smallest font size a stamp is set in.
@@ -69,7 +76,27 @@ type stampLine struct {
 	rel  float64 // size relative to the base size
 }
 
-// stampAppearance draws st into a w × h box, adding its fonts to u.
+// layout is the stamp's layout: Custom when set, else the built-in one
+// Layout names.
+func (st *Stamp) layout() (Layout, error) {
+	if st.Custom != nil {
+		if err := st.Custom.check(nil); err != nil {
+			return Layout{}, err
+		}
+		return st.Custom.resolve(), nil
+	}
+	l, ok := BuiltinLayout(st.Layout)
+	if !ok {
+		return Layout{}, fmt.Errorf("signer: %w: stamp layout %q (use qr-left or text, or a layout file)", ErrBadOptions, st.Layout)
+	}
+	return l.resolve(), nil
+}
+
+// box is a rectangle in the stamp's own space.
+type box struct{ x, y, w, h float64 }
+
+// stampAppearance draws st into a w × h box, adding its fonts and image
+// to u.
 func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h float64, u *pdf.Update) (*pdf.Stream, error) {
 	when, err := IndonesianTime(signedAt, st.Zone)
 	if err != nil {
@@ -79,15 +106,18 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 	if name == "" {
 		name = fallbackName
 	}
-	lines := []stampLine{{"Ditandatangani secara elektronik oleh:", false, 0.85}, {name, true, 1.1}}
-	for _, l := range []struct{ v, prefix string }{{st.Jabatan, ""}, {st.NIP, "NIP. "}, {st.Instansi, ""}} {
-		if strings.TrimSpace(l.v) != "" {
-			lines = append(lines, stampLine{l.prefix + l.v, false, 1})
-		}
+	lay, err := st.layout()
+	if err != nil {
+		return nil, err
 	}
-	lines = append(lines, stampLine{when, false, 1})
-	if st.Reason != "" {
-		lines = append(lines, stampLine{"Alasan: " + st.Reason, false, 0.85})
+	lines := lay.textLines(map[string]string{"name": name, "jabatan": st.Jabatan, "nip": st.NIP,
+		"instansi": st.Instansi, "time": when, "reason": st.Reason})
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("signer: %w: every line of the layout is empty for this signer", ErrBadLayout)
+	}
+	img, err := loadStampImage(st.Image)
+	if err != nil {
+		return nil, err
 	}
 	regular, err := fonts.Get(fonts.Sans)
 	if err != nil {
@@ -109,29 +139,53 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 		}
 	}
 
+	// Where the parts go: the QR code and a side image take columns (or
+	// the QR code a band at the bottom) from the text's box.
 	const pad = 4.0
-	textX, textW := pad, w-2*pad
-	var qrSide float64
-	layout := st.Layout
-	if layout == "" {
-		layout = "qr-left"
-	}
-	if layout != "qr-left" && layout != "text" {
-		return nil, fmt.Errorf("signer: %w: stamp layout %q (use qr-left or text)", ErrBadOptions, layout)
-	}
-	if st.VerifyURL != "" {
-		qrSide = min(h-2*pad, w*0.3)
-		if qrSide < 36 {
+	text := box{pad, pad, w - 2*pad, h - 2*pad}
+	var qr box
+	if st.VerifyURL != "" && lay.QR != "none" {
+		side := min(h-2*pad, w*lay.QRSize)
+		if lay.QR == "bottom" {
+			side = min(w*lay.QRSize, (h-3*pad)/2)
+		}
+		if side < 36 {
 			return nil, fmt.Errorf("signer: %w: the QR code needs at least 36 pt; the field is %.0f × %.0f pt", ErrStampTooSmall, w, h)
 		}
-		if layout == "qr-left" {
-			textX = pad + qrSide + pad
-			textW = w - textX - pad
+		switch lay.QR {
+		case "left":
+			qr = box{pad, (h - side) / 2, side, side}
+			text.x += side + pad
+			text.w -= side + pad
+		case "right":
+			qr = box{w - pad - side, (h - side) / 2, side, side}
+			text.w -= side + pad
+		case "bottom":
+			qr = box{(w - side) / 2, pad, side, side}
+			text.y += side + pad
+			text.h -= side + pad
 		}
 	}
-	textH := h - 2*pad
-	if layout == "text" && qrSide > 0 {
-		textH -= qrSide + pad
+	var pic box
+	if img != nil && lay.Image != "none" {
+		switch lay.Image {
+		case "left", "right":
+			iw, ih := img.fit(w*lay.ImageSize, text.h)
+			pic = box{text.x, text.y + (text.h-ih)/2, iw, ih}
+			if lay.Image == "right" {
+				pic.x = text.x + text.w - iw
+			} else {
+				text.x += iw + pad
+			}
+			text.w -= iw + pad
+		case "behind":
+			iw, ih := img.fit(text.w, text.h)
+			pic = box{text.x + (text.w-iw)/2, text.y + (text.h-ih)/2, iw, ih}
+		}
+	}
+	textX, textW, textH := text.x, text.w, text.h
+	if textW < 20 {
+		return nil, fmt.Errorf("signer: %w: %.0f × %.0f pt leaves %.0f pt for the text", ErrStampTooSmall, w, h, max(textW, 0))
 	}
 
 	// The largest size (from 9 pt down, by 0.25 pt, not below 6) at which
@@ -183,6 +237,8 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 		}
 	}
 	res := pdf.Dict{}
+	fontRes := pdf.Dict{}
+	res["Font"] = fontRes
 	gidOf := map[bool]map[uint16]uint16{}
 	for _, b := range []bool{false, true} {
 		fu := use[b]
@@ -195,26 +251,34 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 		}
 		gidOf[b] = gids
 		if b {
-			res["FB"] = ref
+			fontRes["FB"] = ref
 		} else {
-			res["FR"] = ref
+			fontRes["FR"] = ref
 		}
 	}
 
 	var c bytes.Buffer
 	fmt.Fprintf(&c, "q 1 1 1 rg 0 0 %.2f %.2f re f Q\n", w, h)
-	fmt.Fprintf(&c, "q 0.1 0.2 0.5 RG 0.8 w 0.4 0.4 %.2f %.2f re S Q\n", w-0.8, h-0.8)
-	if qrSide > 0 {
-		qx, qy := pad, (h-qrSide)/2
-		if layout == "text" {
-			qx, qy = (w-qrSide)/2, pad
+	if lay.border() {
+		fmt.Fprintf(&c, "q 0.1 0.2 0.5 RG 0.8 w 0.4 0.4 %.2f %.2f re S Q\n", w-0.8, h-0.8)
+	}
+	if pic.w > 0 {
+		res["XObject"] = pdf.Dict{"Im1": img.add(u)}
+		c.WriteString("q ")
+		if lay.Image == "behind" {
+			// Faint, so that the text over it stays legible.
+			res["ExtGState"] = pdf.Dict{"GSi": pdf.Dict{"Type": pdf.Name("ExtGState"), "ca": pdf.Real(0.18), "CA": pdf.Real(0.18)}}
+			c.WriteString("/GSi gs ")
 		}
-		if err := drawQR(&c, st.VerifyURL, qx, qy, qrSide); err != nil {
+		fmt.Fprintf(&c, "%.3f 0 0 %.3f %.3f %.3f cm /Im1 Do Q\n", pic.w, pic.h, pic.x, pic.y)
+	}
+	if qr.w > 0 {
+		if err := drawQR(&c, st.VerifyURL, qr.x, qr.y, qr.w); err != nil {
 			return nil, err
 		}
 	}
 	c.WriteString("BT 0 g\n")
-	y := h - pad
+	y := text.y + textH
 	for _, p := range out {
 		y -= p.size * 1.12
 		name, g := "/FR", gidOf[false]
@@ -233,7 +297,7 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 	return pdf.NewStream(pdf.Dict{
 		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
 		"BBox":      pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Real(w), pdf.Real(h)},
-		"Resources": pdf.Dict{"Font": res},
+		"Resources": res,
 	}, c.Bytes()), nil
 }
 
