@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +17,8 @@ import (
 // stampFlags are sign's options for the visible stamp of a TTE.
 func stampFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "stamp", Usage: "draw the TTE stamp with `LAYOUT` qr-left (QR code left of the text) or text, into --field's rectangle or a new field at --page/--rect"},
+		&cli.StringFlag{Name: "stamp", Usage: "draw the TTE stamp with `LAYOUT` qr-left (QR code left of the text), text, or a layout file (.yaml, see docs/stamp.md), into --field's rectangle or a new field at --page/--rect"},
+		&cli.StringFlag{Name: "stamp-image", Usage: "a logo or seal on the stamp: a PNG (transparency kept) or JPEG `FILE`, at most 4000 pixels a side"},
 		&cli.IntFlag{Name: "page", Value: 1, Usage: "with --rect, the `PAGE` of a new visible signature field (from 1)"},
 		&cli.StringFlag{Name: "rect", Usage: "`X,Y,W,H` of a new visible signature field, in points from the page's lower-left corner"},
 		&cli.StringFlag{Name: "anchor", Usage: "place a new visible signature field at the `TEXT` shown on the pages (a marker such as #ttd_kabupaten#): its top-left corner at the marker's, --anchor-size big; the stamp covers the marker"},
@@ -35,7 +38,7 @@ func stampFlags() []cli.Flag {
 // stampOptions reads the stamp flags; nil without --stamp.
 func stampOptions(c *cli.Context) (*signer.Stamp, error) {
 	if !c.IsSet("stamp") {
-		for _, f := range []string{"stamp-name", "stamp-jabatan", "stamp-nip", "stamp-instansi", "qr-url"} {
+		for _, f := range []string{"stamp-name", "stamp-jabatan", "stamp-nip", "stamp-instansi", "qr-url", "stamp-image"} {
 			if c.IsSet(f) {
 				return nil, usageError{fmt.Errorf("--%s needs --stamp qr-left (or --stamp text)", f)}
 			}
@@ -43,14 +46,49 @@ func stampOptions(c *cli.Context) (*signer.Stamp, error) {
 		return nil, nil
 	}
 	layout := strings.ToLower(c.String("stamp"))
-	if layout != "qr-left" && layout != "text" {
-		return nil, usageError{fmt.Errorf("--stamp %q: use qr-left or text", c.String("stamp"))}
+	var custom *signer.Layout
+	switch {
+	case strings.HasSuffix(layout, ".yaml") || strings.HasSuffix(layout, ".yml"):
+		b, err := readSmallFile(c.String("stamp"), 64<<10)
+		if err != nil {
+			return nil, fmt.Errorf("--stamp: %w", err)
+		}
+		if custom, err = signer.ParseLayout(b); err != nil {
+			return nil, usageError{fmt.Errorf("--stamp %s: %w", c.String("stamp"), err)}
+		}
+		layout = ""
+	case layout != "qr-left" && layout != "text":
+		return nil, usageError{fmt.Errorf("--stamp %q: use qr-left, text or a layout file ending in .yaml", c.String("stamp"))}
 	}
 	if _, err := signer.IndonesianTime(time.Now(), c.String("tz")); err != nil {
 		return nil, usageError{fmt.Errorf("--tz %q: use WIB, WITA or WIT", c.String("tz"))}
 	}
-	return &signer.Stamp{Layout: layout, Name: c.String("stamp-name"), Jabatan: c.String("stamp-jabatan"), NIP: c.String("stamp-nip"),
+	var img []byte
+	if c.IsSet("stamp-image") {
+		var err error
+		if img, err = readSmallFile(c.String("stamp-image"), 16<<20); err != nil {
+			return nil, fmt.Errorf("--stamp-image: %w", err)
+		}
+	}
+	return &signer.Stamp{Layout: layout, Custom: custom, Image: img, Name: c.String("stamp-name"), Jabatan: c.String("stamp-jabatan"), NIP: c.String("stamp-nip"),
 		Instansi: c.String("stamp-instansi"), Reason: c.String("reason"), Zone: c.String("tz"), VerifyURL: c.String("qr-url")}, nil
+}
+
+// readSmallFile reads a file of at most limit bytes.
+func readSmallFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, usageError{fmt.Errorf("%s is larger than %d KiB", path, limit>>10)}
+	}
+	return b, nil
 }
 
 // anchorOptions reads --anchor, --anchor-size and --anchor-index into o.

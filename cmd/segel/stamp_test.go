@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -161,6 +165,82 @@ func TestDemoFontsEmbedded(t *testing.T) {
 			if len(f) < 7 || f[len(f)-5] != "yes" {
 				t.Errorf("%s: a font is not embedded: %q", name, l)
 			}
+		}
+	}
+}
+
+// TestStampLayoutFile: docs' example layout file with a seal image (PNG
+// with alpha) behind the text and the QR code on the right: the text is
+// drawn (mutool), the seal and its soft mask are embedded (pdfimages),
+// zbarimg reads the QR code from the right of a 100 dpi render, and the
+// signature verifies. A layout file with a mistake is refused, naming its
+// line; so is an image that is neither PNG nor JPEG.
+func TestStampLayoutFile(t *testing.T) {
+	for _, tool := range []string{"pdftoppm", "zbarimg", "mutool", "pdfimages"} {
+		judge.Require(t, tool)
+	}
+	ca, _ := devca.New(devca.Options{})
+	key := memkey.MustNew(t, "stamp-layout", memkey.Options{CA: ca, Leaf: devca.LeafRequest{CommonName: "Bupati Tuban"}})
+	dir := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 90, 90))
+	for y := 0; y < 90; y++ {
+		for x := 0; x < 90; x++ {
+			if (x-45)*(x-45)+(y-45)*(y-45) < 40*40 {
+				img.Set(x, y, color.NRGBA{0, 90, 160, 255})
+			}
+		}
+	}
+	var pngb bytes.Buffer
+	png.Encode(&pngb, img)
+	seal := filepath.Join(dir, "seal.png")
+	os.WriteFile(seal, pngb.Bytes(), 0o644)
+	layout := filepath.Join("..", "..", "docs", "stamp-layout.example.yaml")
+	out := filepath.Join(dir, "out.pdf")
+	url := "https://ttd.tubankab.go.id/v/q3x7k9m2p4w8n6r1t5y0u2i4o6a8s0d1"
+	mustSegel(t, "sign", "--key", key.Ref(), "--page", "3", "--rect", "100,40,300,110", "--stamp", layout, "--stamp-image", seal,
+		"--stamp-name", "H. BAMBANG SUSILO, S.H., M.H.", "--stamp-jabatan", "Bupati Tuban", "--stamp-nip", "197001011995031001",
+		"--stamp-instansi", "Pemerintah Kabupaten Tuban", "--qr-url", url, "-o", out, testPKS(t))
+	txt, _ := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", out, "3")
+	for _, want := range []string{"Pemerintah Kabupaten Tuban", "H. BAMBANG SUSILO", "NIP. 197001011995031001", " WIB"} {
+		if !strings.Contains(strings.ReplaceAll(txt, "\n", " "), want) {
+			t.Errorf("the page lacks %q:\n%s", want, txt)
+		}
+	}
+	if list, _ := judge.Command(t, "pdfimages", "-list", out); !strings.Contains(list, "smask") || !strings.Contains(list, "   90    90  rgb") {
+		t.Errorf("pdfimages does not list the seal with its soft mask:\n%s", list)
+	}
+	k := 100.0 / 72
+	prefix := filepath.Join(dir, "qr")
+	// The right third of the stamp: the QR code alone.
+	if _, err := judge.Command(t, "pdftoppm", "-r", "100", "-f", "3", "-l", "3", "-png", "-singlefile",
+		"-x", fmt.Sprint(int(300*k)), "-y", fmt.Sprint(int((842-40-110)*k)-10), "-W", fmt.Sprint(int(100*k)+10), "-H", fmt.Sprint(int(110*k)+20),
+		out, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if qr, _ := exec.Command("zbarimg", "-q", "--raw", prefix+".png").Output(); strings.TrimSpace(string(qr)) != url {
+		t.Errorf("zbarimg read %q from the stamp's right, want %s", qr, url)
+	}
+	root := filepath.Join(dir, "root.pem")
+	os.WriteFile(root, ca.RootPEM(), 0o644)
+	if r := mustSegel(t, "verify", "--trust", root, out); !strings.Contains(r.stdout, "TOTAL_PASSED") {
+		t.Errorf("verify:\n%s", r.stdout)
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("qr: left\nlines:\n  - text: \"{name}\"\n  - text: \"{email}\"\n"), 0o644)
+	gif := filepath.Join(dir, "seal.gif")
+	os.WriteFile(gif, []byte("GIF89a\x01\x00\x01\x00"), 0o644)
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"layout": {[]string{"--stamp", bad}, "line 4: unknown part {email}"},
+		"image":  {[]string{"--stamp", "qr-left", "--stamp-image", gif}, "neither PNG nor JPEG"},
+	} {
+		o := filepath.Join(dir, name+".pdf")
+		r := segel(t, append(append([]string{"sign", "--key", key.Ref(), "--page", "3", "--rect", "100,40,300,110"}, c.args...), "-o", o, testPKS(t))...)
+		if r.code == 0 || !strings.Contains(r.stderr, c.want) || fileExists(o) {
+			t.Errorf("%s: exit %d, want a refusal naming %q:\n%s", name, r.code, c.want, r.stderr)
 		}
 	}
 }
