@@ -168,6 +168,72 @@ func render(t *testing.T, path string, rect [4]float64, gray bool) image.Image {
 	return img
 }
 
-var _ = fmt.Sprint
+// stampText is the text pdftotext finds in rect (points) of page 1.
+func stampText(t *testing.T, path string, rect [4]float64) string {
+	t.Helper()
+	out, err := judge.Command(t, "pdftotext", "-f", "1", "-l", "1", "-r", "72",
+		"-x", strconv.Itoa(int(rect[0])), "-y", strconv.Itoa(int(842-rect[1]-rect[3])),
+		"-W", strconv.Itoa(int(rect[2])+1), "-H", strconv.Itoa(int(rect[3])+1), path, "-")
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	return out
+}
+
+var tfRE = regexp.MustCompile(`/F[RB] ([0-9.]+) Tf`)
+
+// TestStampLongTextWraps: a 400-character reason and a long name in a
+// 260 × 150 pt stamp are wrapped and set at 6 pt or more (every Tf of the
+// appearance stream), and pdftotext finds every word; the same text in a
+// 180 × 60 pt field is refused with ErrStampTooSmall. Greek and Cyrillic
+// names are drawn: pdftotext reads them back.
+func TestStampLongTextWraps(t *testing.T) {
+	judge.Require(t, "pdftotext")
+	var words []string
+	for i := 1; len(strings.Join(words, " ")) < 400; i++ {
+		words = append(words, fmt.Sprintf("pertimbangan%02d", i))
+	}
+	reason := strings.Join(words, " ")[:400]
+	reason = reason[:strings.LastIndexByte(reason, ' ')]
+	name := "Prof. Dr. Ir. Raden Mas Aryo Wicaksono Hadiningrat Kusumanegara, S.H., M.Hum., M.Sc., Ph.D."
+	st := &signer.Stamp{Layout: "qr-left", Name: name, Jabatan: "Kepala Dinas Komunikasi dan Informatika",
+		NIP: "197808172006041012", Instansi: "Pemerintah Kabupaten Tuban", Reason: reason,
+		VerifyURL: "https://ttd.tubankab.go.id/v/7h2kq9x4m3p8w6n5r1t0y2u4i6o8a0s1"}
+	rect := [4]float64{100, 300, 260, 150}
+	path := stamped(t, st, rect)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := tfRE.FindAllSubmatch(raw, -1)
+	if len(sizes) < 10 {
+		t.Fatalf("%d text lines in the appearance stream, want the wrapped reason's", len(sizes))
+	}
+	for _, m := range sizes {
+		if v, _ := strconv.ParseFloat(string(m[1]), 64); v < signer.MinStampSize {
+			t.Errorf("text set at %s pt, below %g", m[1], signer.MinStampSize)
+		}
+	}
+	got := strings.Fields(stampText(t, path, rect))
+	have := map[string]bool{}
+	for _, w := range got {
+		have[w] = true
+	}
+	for _, w := range append(strings.Fields(reason), strings.Fields(name)...) {
+		if !have[w] {
+			t.Errorf("pdftotext lacks %q in the stamp: %q", w, got)
+		}
+	}
+	if err := signErr(st, [4]float64{100, 300, 180, 60}, t); !errors.Is(err, signer.ErrStampTooSmall) {
+		t.Errorf("a 180 × 60 pt field: %v, want ErrStampTooSmall", err)
+	}
+
+	for _, name := range []string{"Αλέξανδρος Παπαδόπουλος", "Анна Сергеевна Петрова"} {
+		path := stamped(t, &signer.Stamp{Layout: "text", Name: name, Jabatan: "Tenaga Ahli"}, rect)
+		if txt := strings.Join(strings.Fields(stampText(t, path, rect)), " "); !strings.Contains(txt, name) {
+			t.Errorf("pdftotext reads %q, want %q in it", txt, name)
+		}
+	}
+}
+
 var _ = exec.Command
-var _ = strings.Fields
