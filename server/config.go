@@ -59,6 +59,9 @@ type Config struct {
 	// Documents, when set, records signed documents in the document
 	// store and serves their pages at /v/{id}.
 	Documents *DocumentsConfig `yaml:"documents"`
+	// Stamps, when set, adds layout files and an image (seal or logo)
+	// to the server's stamps.
+	Stamps *StampsConfig `yaml:"stamps"`
 
 	// dir is the directory relative paths are resolved against: the
 	// directory of the config file, or the working directory.

@@ -155,11 +155,11 @@ func (s *Server) stampOptions(ctx context.Context, up *upload, o *signer.Options
 	if q.Stamp == "" {
 		return nil
 	}
-	if q.Stamp != "qr-left" && q.Stamp != "text" {
-		return errorf(http.StatusBadRequest, "bad_option", "stamp must be qr-left or text")
-	}
-	stamp := &signer.Stamp{Layout: q.Stamp, Name: q.StampName, Jabatan: q.StampJabatan, NIP: q.StampNIP,
+	stamp := &signer.Stamp{Name: q.StampName, Jabatan: q.StampJabatan, NIP: q.StampNIP,
 		Instansi: q.StampInstansi, Reason: q.Reason, Zone: q.TZ}
+	if e := s.stampLayout(q.Stamp, stamp); e != nil {
+		return e
+	}
 	if _, err := signer.IndonesianTime(o.Time, q.TZ); err != nil {
 		return errorf(http.StatusBadRequest, "bad_option", "tz must be WIB, WITA or WIT")
 	}

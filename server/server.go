@@ -74,6 +74,7 @@ type Server struct {
 	// for B-LT and B-LTA.
 	trustCerts []*x509.Certificate
 	docRate    *rateLimiter // requests to /v/ per client address
+	stamps     *stampAssets // configured stamp layouts and image
 
 	// testHook, when set by tests, is called at named points of request
 	// handling ("sign:input", "verify:input").
@@ -157,6 +158,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		s.store = st
 		s.docRate = &rateLimiter{n: cmp.Or(c.Documents.RatePerMinute, 30), seen: map[string][]time.Time{}}
 	}
+	stamps, err := c.loadStamps()
+	if err != nil {
+		return fail(fmt.Errorf("server: %w", err))
+	}
+	s.stamps = stamps
 	if c.TSAClient != nil {
 		if err := s.openTSAClient(opts.LookupEnv); err != nil {
 			return fail(fmt.Errorf("server: %w", err))

@@ -158,3 +158,13 @@ func (si *stampImage) fit(maxW, maxH float64) (float64, float64) {
 	s := min(maxW/float64(si.w), maxH/float64(si.h))
 	return float64(si.w) * s, float64(si.h) * s
 }
+
+// CheckStampImage tells whether b can be a stamp's image (Stamp.Image):
+// nil, or an error wrapping ErrBadImage.
+func CheckStampImage(b []byte) error {
+	if len(b) == 0 {
+		return fmt.Errorf("signer: %w: empty", ErrBadImage)
+	}
+	_, err := loadStampImage(b)
+	return err
+}
