@@ -3,7 +3,11 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -122,4 +126,72 @@ func TestCacheChainTimes(t *testing.T) {
 	}
 	check("other roots", Options{Roots: other.RootPool()}, Indeterminate, NoCertificateChainFound)
 	check("now again", Options{Roots: roots}, TotalPassed, "")
+}
+
+// TestHashPrefixReuse: hashRanges resumes a later signature's first range
+// from the prefix hashed for an earlier one; every digest must equal the
+// SHA-256 of its ranges computed afresh, in file order and in reverse
+// (where nothing can be resumed), and a byte flipped inside the first
+// signature's /Contents (outside its own ranges, inside the second's)
+// must change only the second digest.
+func TestHashPrefixReuse(t *testing.T) {
+	ca, err := devca.New(devca.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ca.Issue(devca.LeafRequest{CommonName: "Bupati Tuban", KeyType: devca.ECDSAP256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := segelSign(t, testdataFile(t, "pks.pdf"), id, signer.Options{Field: "SigKabupaten"})
+	two := segelSign(t, one, id, signer.Options{Field: "SigProvinsi"})
+	var ranges [][2][2]int64
+	// The two /ByteRange arrays, in file order.
+	rest, base := two, 0
+	for len(ranges) < 2 {
+		i := bytes.Index(rest, []byte("/ByteRange"))
+		if i < 0 {
+			t.Fatalf("found %d byte ranges", len(ranges))
+		}
+		var a, b, c, d int64
+		arr := rest[i+len("/ByteRange"):]
+		arr = arr[bytes.IndexByte(arr, '[')+1 : bytes.IndexByte(arr, ']')]
+		if _, err := fmt.Sscan(string(arr), &a, &b, &c, &d); err != nil {
+			t.Fatalf("byte range at %d: %v", base+i, err)
+		}
+		ranges = append(ranges, [2][2]int64{{a, a + b}, {c, c + d}})
+		rest, base = rest[i+1:], base+i+1
+	}
+	fresh := func(file []byte, rg [2][2]int64) string {
+		h := sha256.New()
+		h.Write(file[rg[0][0]:rg[0][1]])
+		h.Write(file[rg[1][0]:rg[1][1]])
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	digests := func(file []byte, order []int) []string {
+		v := &verifier{ctx: context.Background(), r: bytes.NewReader(file), size: int64(len(file))}
+		out := make([]string, len(ranges))
+		for _, i := range order {
+			d, err := v.hashRanges(crypto.SHA256, ranges[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = hex.EncodeToString(d)
+		}
+		return out
+	}
+	for _, order := range [][]int{{0, 1}, {1, 0}, {0, 1, 0, 1}} {
+		got := digests(two, order)
+		for i, rg := range ranges {
+			if want := fresh(two, rg); got[i] != want {
+				t.Errorf("order %v: signature %d: %s, want %s", order, i+1, got[i], want)
+			}
+		}
+	}
+	bad := bytes.Clone(two)
+	bad[ranges[0][0][1]+10] ^= 1 // inside the first /Contents hex string
+	got, want := digests(bad, []int{0, 1}), digests(two, []int{0, 1})
+	if got[0] != want[0] || got[1] == want[1] || got[1] != fresh(bad, ranges[1]) {
+		t.Errorf("after a change in the first /Contents: %v, before %v", got, want)
+	}
 }

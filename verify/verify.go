@@ -26,6 +26,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"sort"
@@ -128,6 +129,9 @@ type verifier struct {
 	analyzer *changes.Analyzer
 	// ioErr is the first read error met while hashing.
 	ioErr error
+	// prefixes keep, per hash, the longest prefix of the file hashed for
+	// a signature's first range (see hashRanges).
+	prefixes map[crypto.Hash]hashPrefix
 	// poe, while a signature is verified again, is the time a trusted
 	// document timestamp over a later revision proves it existed.
 	poe time.Time
@@ -856,22 +860,15 @@ func (v *verifier) hashRanges(h crypto.Hash, ranges [2][2]int64) ([]byte, error)
 	if !h.Available() {
 		return nil, fmt.Errorf("hash %v unavailable", h)
 	}
-	hh := h.New()
 	bp := hashBuffers.Get().(*[]byte)
 	defer hashBuffers.Put(bp)
 	buf := *bp
-	for _, rg := range ranges {
-		if rg[1] <= rg[0] {
-			continue
-		}
-		for off := rg[0]; off < rg[1]; {
+	feed := func(hh hash.Hash, from, to int64) error {
+		for off := from; off < to; {
 			if err := v.ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
-			n := int64(len(buf))
-			if rg[1]-off < n {
-				n = rg[1] - off
-			}
+			n := min(int64(len(buf)), to-off)
 			m, err := v.r.ReadAt(buf[:n], off)
 			hh.Write(buf[:m])
 			off += int64(m)
@@ -879,9 +876,52 @@ func (v *verifier) hashRanges(h crypto.Hash, ranges [2][2]int64) ([]byte, error)
 				if v.ioErr == nil && !errors.Is(err, io.EOF) {
 					v.ioErr = err
 				}
-				return nil, &ioError{err}
+				return &ioError{err}
 			}
+		}
+		return nil
+	}
+	hh := h.New()
+	first := 0
+	if r := ranges[0]; r[0] == 0 && r[1] > 0 {
+		// A signature's first range starts at 0 and ends where its
+		// /Contents begins; a later signature's first range covers it.
+		// Resume from the longest prefix hashed before (signatures are
+		// verified in file order) and keep this one for the next.
+		start := int64(0)
+		if p, ok := v.prefixes[h]; ok && p.off <= r[1] {
+			if c, ok := p.state.(hash.Cloner); ok {
+				if cl, err := c.Clone(); err == nil {
+					hh, start = cl, p.off
+				}
+			}
+		}
+		if err := feed(hh, start, r[1]); err != nil {
+			return nil, err
+		}
+		if c, ok := hh.(hash.Cloner); ok {
+			if cl, err := c.Clone(); err == nil {
+				if v.prefixes == nil {
+					v.prefixes = map[crypto.Hash]hashPrefix{}
+				}
+				v.prefixes[h] = hashPrefix{off: r[1], state: cl}
+			}
+		}
+		first = 1
+	}
+	for _, rg := range ranges[first:] {
+		if rg[1] <= rg[0] {
+			continue
+		}
+		if err := feed(hh, rg[0], rg[1]); err != nil {
+			return nil, err
 		}
 	}
 	return hh.Sum(nil), nil
+}
+
+// hashPrefix is the state of a hash over the file's first off bytes.
+type hashPrefix struct {
+	off   int64
+	state hash.Hash
 }
