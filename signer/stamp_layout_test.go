@@ -44,3 +44,31 @@ lines:
 		}
 	}
 }
+
+// FuzzParseLayout: any input is a layout that passes its checks or an
+// ErrBadLayout, never a panic.
+func FuzzParseLayout(f *testing.F) {
+	f.Add([]byte("qr: left\nlines:\n  - text: \"{name}\"\n"))
+	f.Add([]byte("qr: bottom\nimage: behind\nborder: false\nlines:\n  - text: \"NIP. {nip}\"\n    size: 0.8\n    bold: true\n"))
+	f.Add([]byte("lines: [{text: \"{x\"}]"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := signer.ParseLayout(b)
+		if err != nil && !errors.Is(err, signer.ErrBadLayout) {
+			t.Fatalf("%v is not an ErrBadLayout", err)
+		}
+		if err == nil && len(l.Lines) == 0 {
+			t.Fatal("a layout without lines passed")
+		}
+	})
+}
+
+// FuzzStampImage: any bytes are a usable image or an ErrBadImage.
+func FuzzStampImage(f *testing.F) {
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Add([]byte{0xFF, 0xD8, 0xFF})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := signer.CheckStampImage(b); err != nil && !errors.Is(err, signer.ErrBadImage) {
+			t.Fatalf("%v is not an ErrBadImage", err)
+		}
+	})
+}
