@@ -145,11 +145,24 @@ func TestFooter(t *testing.T) {
 }
 
 // TestDemoFontsEmbedded: every font of the demo's signed PKS — the
-// agreement's own text and the stamps — is embedded, as pdffonts reports.
+// agreement's own text and the stamps — is embedded, as pdffonts reports;
+// zbarimg reads both stamps' QR codes from page 3 rendered at 100 dpi as
+// the demo server's URL.
 func TestDemoFontsEmbedded(t *testing.T) {
 	judge.Require(t, "pdffonts")
 	dir := filepath.Join(t.TempDir(), "demo")
 	mustSegel(t, "demo", "--dir", dir)
+	if _, err := exec.LookPath("zbarimg"); err == nil {
+		judge.Require(t, "pdftoppm")
+		prefix := filepath.Join(dir, "page3")
+		if out, err := judge.Command(t, "pdftoppm", "-r", "100", "-f", "3", "-l", "3", "-singlefile", "-png", filepath.Join(dir, "pks-signed.pdf"), prefix); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, out)
+		}
+		qr, _ := exec.Command("zbarimg", "-q", "--raw", prefix+".png").Output()
+		if got := strings.Fields(string(qr)); len(got) != 2 || got[0] != "http://127.0.0.1:8080/v1/verify" || got[1] != got[0] {
+			t.Errorf("zbarimg read %q from the demo's page 3, want the demo server's URL twice", qr)
+		}
+	}
 	for _, name := range []string{"pks.pdf", "pks-kabupaten.pdf", "pks-signed.pdf"} {
 		out, err := judge.Command(t, "pdffonts", filepath.Join(dir, name))
 		if err != nil {
