@@ -27,9 +27,6 @@ import (
 // TestArchiveReportInChromium -update-screenshot.
 var updateScreenshot = flag.Bool("update-screenshot", false, "write the archive report's screenshot to docs/img/archive-report.png")
 
-// chromiumBin is where Debian's chromium package puts the browser.
-const chromiumBin = "/usr/bin/chromium"
-
 // TestArchiveReportInChromium: an archive of files that pass, fail
 // (changed after signing) and are indeterminate (signed under a root not
 // trusted) is verified with --report r.html and --report r.jsonl; in
@@ -38,13 +35,7 @@ const chromiumBin = "/usr/bin/chromium"
 // heading sorts the table by that column, and the page asks for nothing
 // over the network.
 func TestArchiveReportInChromium(t *testing.T) {
-	if _, err := os.Stat(chromiumBin); err != nil {
-		msg := "chromium not found at " + chromiumBin + "; install the Debian package chromium"
-		if judge.InCI() {
-			t.Fatal(msg + " — required when CI=true")
-		}
-		t.Skip(msg)
-	}
+	judge.RequireChromium(t)
 	trusted, _ := devca.New(devca.Options{})
 	other, _ := devca.New(devca.Options{})
 	good := memkey.MustNew(t, "report-good", memkey.Options{CA: trusted, Leaf: devca.LeafRequest{CommonName: "Bupati Tuban", Organization: "Pemerintah Kabupaten Tuban"}})
@@ -120,7 +111,7 @@ func TestArchiveReportInChromium(t *testing.T) {
 		t.Errorf("the page refers to a resource elsewhere: %s", m)
 	}
 
-	ctx := startTestChromium(t)
+	ctx := judge.Chromium(t, 1000, 700)
 	var mu sync.Mutex
 	var requests []string
 	chromedp.Listen(ctx, func(ev any) {
@@ -238,30 +229,4 @@ func TestArchiveReportInChromium(t *testing.T) {
 			t.Errorf("the page asked for %s", u)
 		}
 	}
-}
-
-// startTestChromium starts a headless Chromium for the test (as the
-// server package's browser tests do) and returns its context.
-func startTestChromium(t *testing.T) context.Context {
-	t.Helper()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumBin),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1000, 700),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1000, 700)); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return ctx
 }
