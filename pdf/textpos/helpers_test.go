@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"segel/internal/fonts"
+	"segel/internal/judge"
 	"segel/pdf"
 )
 
@@ -85,9 +86,7 @@ var (
 // of where words are.
 func popplerWords(t testing.TB, data []byte) []word {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext (poppler-utils) not installed")
-	}
+	judge.Require(t, "pdftotext")
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.pdf")
 	if err := os.WriteFile(in, data, 0o600); err != nil {

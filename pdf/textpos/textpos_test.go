@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"segel/internal/judge"
 	"strconv"
 	"strings"
 	"testing"
@@ -259,10 +260,7 @@ func allWordsAt(t *testing.T, data []byte) int {
 // text, letter and word spacing, bold, italic, sans and serif): every
 // word poppler reports is found at poppler's box, the markers included.
 func TestChromiumWords(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
+	chromium := judge.RequireChromium(t)
 	dir := t.TempDir()
 	html := filepath.Join(dir, "surat.html")
 	os.WriteFile(html, []byte(`<!doctype html><html><head><meta charset="utf-8"><style>
