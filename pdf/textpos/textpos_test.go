@@ -6,12 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"segel/internal/judge"
 	"strconv"
 	"strings"
 	"testing"
 
 	"segel/internal/afm"
+	"segel/internal/judge"
 	"segel/pdf"
 )
 
