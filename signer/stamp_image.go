@@ -93,29 +93,38 @@ func jpegImage(b []byte, cfg image.Config) (*stampImage, error) {
 func pngImage(img image.Image) *stampImage {
 	r := img.Bounds()
 	w, h := r.Dx(), r.Dy()
+	at := func(x, y int) color.NRGBA { return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA) }
+	// Two passes rather than a copy of the pixels: gray or colour,
+	// opaque or not, then the samples.
 	gray, opaque := true, true
-	px := make([]color.NRGBA, 0, w*h)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
-			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			c := at(x, y)
 			gray = gray && c.R == c.G && c.G == c.B
 			opaque = opaque && c.A == 0xFF
-			px = append(px, c)
 		}
 	}
 	n, cs := 3, pdf.Name("DeviceRGB")
 	if gray {
 		n, cs = 1, "DeviceGray"
 	}
-	samples := make([]byte, 0, len(px)*n)
-	alpha := make([]byte, 0, len(px))
-	for _, c := range px {
-		if gray {
-			samples = append(samples, c.R)
-		} else {
-			samples = append(samples, c.R, c.G, c.B)
+	samples := make([]byte, 0, w*h*n)
+	var alpha []byte
+	if !opaque {
+		alpha = make([]byte, 0, w*h)
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := at(x, y)
+			if gray {
+				samples = append(samples, c.R)
+			} else {
+				samples = append(samples, c.R, c.G, c.B)
+			}
+			if !opaque {
+				alpha = append(alpha, c.A)
+			}
 		}
-		alpha = append(alpha, c.A)
 	}
 	si := &stampImage{w: w, h: h}
 	si.xobj = pdf.NewStream(pdf.Dict{
