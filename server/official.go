@@ -342,8 +342,13 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 	state(r).document = s.documentID(r.Context(), d.SHA256)
 	if opts.Stamp == nil {
 		if p, err := s.officialState().svc.Profile(r.Context(), username); err == nil && p != nil {
-			opts.Stamp = &signer.Stamp{Layout: "qr-left", Name: p.Name, Jabatan: p.Jabatan, NIP: p.NIP, Instansi: p.Instansi,
+			opts.Stamp = &signer.Stamp{Name: p.Name, Jabatan: p.Jabatan, NIP: p.NIP, Instansi: p.Instansi,
 				Zone: "WIB", VerifyURL: s.VerifyURL(state(r).document)}
+			// The configured layout and seal (stamps.official, stamps.image);
+			// both were checked at start.
+			if e := s.stampLayout(s.officialLayout(), opts.Stamp); e != nil {
+				return fail(OutcomeFailed, errors.New(e.msg))
+			}
 		}
 	}
 	res, ev, err := s.officialState().svc.Sign(r.Context(), official.Request{

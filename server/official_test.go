@@ -172,6 +172,10 @@ func TestOfficialPage(t *testing.T) {
 	auditFile := filepath.Join(dir, "audit.log")
 	cfg := &Config{Audit: AuditConfig{File: auditFile}, Trust: map[string][]string{"bsre": {vs.RootFile}}}
 	cfg.Verify.DefaultTrust = "bsre"
+	// Official stamps in a configured layout (stamps.official).
+	layout := filepath.Join(dir, "pejabat.yaml")
+	os.WriteFile(layout, []byte("lines:\n  - text: \"PEJABAT {name}\"\n    bold: true\n  - text: \"NIP {nip}\"\n  - text: \"{time}\"\n"), 0o644)
+	cfg.Stamps = &StampsConfig{Layouts: map[string]string{"pejabat": layout}, Official: "pejabat"}
 	srv, err := New(ctx, cfg, Options{Official: svc})
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +231,10 @@ func TestOfficialPage(t *testing.T) {
 
 	path := filepath.Join(dir, "both.pdf")
 	os.WriteFile(path, both, 0o644)
+	judge.Require(t, "mutool")
+	if txt, _ := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", path); !strings.Contains(txt, "PEJABAT "+kab.Profile.Name) || !strings.Contains(txt, "NIP "+kab.Profile.NIP) {
+		t.Errorf("the official's stamp is not in the configured layout:\n%s", txt)
+	}
 	judge.Require(t, "pdfsig")
 	judge.Require(t, "certutil")
 	judge.PdfsigValid(t, judge.NewNSSDB(t, vs.RootFile), path, 2, "-no-ocsp")

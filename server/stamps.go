@@ -19,6 +19,9 @@ type StampsConfig struct {
 	// Image is a PNG or JPEG file (the agency's seal or logo) drawn on
 	// every stamp the server makes, where the layout puts it.
 	Image string `yaml:"image"`
+	// Official is the layout of official mode's stamps: qr-left (the
+	// default), text or a name from Layouts.
+	Official string `yaml:"official"`
 }
 
 // stampAssets are the configured layouts and image, read at start.
@@ -46,6 +49,9 @@ func (c *Config) loadStamps() (*stampAssets, error) {
 			return nil, fmt.Errorf("stamps: layout %s (%s): %w", name, file, err)
 		}
 		a.layouts[name] = l
+	}
+	if o := c.Stamps.Official; o != "" && o != "qr-left" && o != "text" && a.layouts[o] == nil {
+		return nil, fmt.Errorf("stamps: official: %q is neither qr-left, text nor a name under layouts", o)
 	}
 	if c.Stamps.Image != "" {
 		b, err := os.ReadFile(c.path(c.Stamps.Image))
@@ -82,4 +88,12 @@ func (s *Server) stampLayout(name string, st *signer.Stamp) *apiError {
 	}
 	st.Image = a.image
 	return nil
+}
+
+// officialLayout is the layout name of official mode's stamps.
+func (s *Server) officialLayout() string {
+	if s.cfg.Stamps != nil && s.cfg.Stamps.Official != "" {
+		return s.cfg.Stamps.Official
+	}
+	return "qr-left"
 }

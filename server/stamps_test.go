@@ -56,6 +56,7 @@ func TestStampsConfig(t *testing.T) {
 		"bad layout": {Layouts: map[string]string{"x": seal}},
 		"bad image":  {Image: layout},
 		"builtin":    {Layouts: map[string]string{"text": layout}},
+		"official":   {Official: "dinas"},
 	} {
 		cfg := baseConfig(t)
 		cfg.Stamps = sc
