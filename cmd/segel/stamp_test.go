@@ -138,6 +138,25 @@ func TestFooter(t *testing.T) {
 		}
 	}
 	verifiedBy(t, key, out)
+	// The footer lies inside the signature's byte range: the input has
+	// none, the file has one signature, and its range covers every byte
+	// of the file but its own /Contents.
+	if text, _ := judge.Command(t, "pdftotext", testPKS(t), "-"); strings.Contains(text, "Dokumen ini telah ditandatangani") {
+		t.Fatal("the input already has the footer")
+	}
+	signed, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(signed, []byte("/ByteRange")); n != 1 {
+		t.Fatalf("%d /ByteRange in the signed file, want 1", n)
+	}
+	br := signed[bytes.Index(signed, []byte("/ByteRange")):]
+	br = br[bytes.IndexByte(br, '[')+1 : bytes.IndexByte(br, ']')]
+	var a, b, c, d int
+	if _, err := fmt.Sscan(string(br), &a, &b, &c, &d); err != nil || a != 0 || c+d != len(signed) || signed[b] != '<' || signed[c-1] != '>' {
+		t.Errorf("byte range [%s] of a %d-byte file does not cover all but /Contents (%v)", br, len(signed), err)
+	}
 	r := segel(t, "sign", "--key", key.Ref(), "--field", "SigProvinsi", "--footer", "-o", filepath.Join(dir, "lagi.pdf"), out)
 	if r.code == 0 || !strings.Contains(r.stderr, "first signature") || fileExists(filepath.Join(dir, "lagi.pdf")) {
 		t.Errorf("a second footer: exit %d\n%s", r.code, r.stderr)
