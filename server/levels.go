@@ -108,9 +108,8 @@ func (s *Server) extendLTV(ctx context.Context, level string, signed *spool) (*s
 	if err != nil {
 		return nil, nil, err
 	}
-	tc, _ := s.timestamper.(*tsa.Client)
 	out := newSpool(s.cfg.Limits.TempDir, int64(s.cfg.Limits.MemoryBuffer))
-	res, err := ltv.Extend(ctx, signed, signed.Size(), out, ltv.Options{Level: level, TSA: tc,
+	res, err := ltv.Extend(ctx, signed, signed.Size(), out, ltv.Options{Level: level, TSA: s.timestamper,
 		Fetcher: &verify.Fetcher{Network: nc}, Certs: s.trustCerts})
 	if err != nil {
 		out.Close()

@@ -27,8 +27,8 @@ import (
 
 	"segel/certfile"
 	"segel/official"
-	"segel/signer"
 	"segel/store"
+	"segel/tsa"
 )
 
 // Options are the server's dependencies that do not come from the
@@ -68,8 +68,9 @@ type Server struct {
 	official  *officialState
 	tsa       *tsaEndpoint // the time-stamping authority at /v1/tsa, or nil
 	store     store.Store  // the document store, or nil
-	// timestamper time-stamps signatures (B-T), or nil.
-	timestamper signer.Timestamper
+	// timestamper time-stamps signatures (B-T) and documents (B-LTA),
+	// or nil.
+	timestamper *tsa.Client
 	// trustCerts are the trust sets' certificates: they complete chains
 	// for B-LT and B-LTA.
 	trustCerts []*x509.Certificate
