@@ -81,24 +81,25 @@ func (s *Server) VerifyURL(id string) string {
 
 // documentID is the ID the document with input hash inSHA will have in
 // the store: the ID of the document it is a signed version of, or a new
-// random one. It is known before signing, so that a stamp's QR code can
-// lead to the document's page.
-func (s *Server) documentID(ctx context.Context, inSHA string) string {
+// random one (isNew). It is known before signing, so that a stamp's QR
+// code can lead to the document's page.
+func (s *Server) documentID(ctx context.Context, inSHA string) (id string, isNew bool) {
 	if s.store == nil {
-		return ""
+		return "", false
 	}
 	if prev, err := s.store.DocumentsByHash(ctx, inSHA); err == nil && len(prev) == 1 && prev[0].OutputSHA256 == inSHA {
-		return prev[0].ID
+		return prev[0].ID, false
 	}
-	return store.NewID()
+	return store.NewID(), true
 }
 
 // recordSigned records a signature the server made: a new document, or
 // one more signature of a document it signed before (the input is one of
-// its signed versions). id, when not empty, is the ID documentID gave. It
-// returns the document's ID; failures are logged and do not withhold the
-// signed file (it is already in the audit log).
-func (s *Server) recordSigned(ctx context.Context, id, name, inSHA, outSHA string, sig store.Signature, out io.Reader) string {
+// its signed versions). id and isNew, when id is not empty, are what
+// documentID said; else the store is asked. It returns the document's ID;
+// failures are logged and do not withhold the signed file (it is already
+// in the audit log).
+func (s *Server) recordSigned(ctx context.Context, id string, isNew bool, name, inSHA, outSHA string, sig store.Signature, out io.Reader) string {
 	if s.store == nil {
 		return ""
 	}
@@ -115,15 +116,15 @@ func (s *Server) recordSigned(ctx context.Context, id, name, inSHA, outSHA strin
 	if sig.Time.IsZero() {
 		sig.Time = time.Now().UTC()
 	}
-	if prev, err := s.store.DocumentsByHash(ctx, inSHA); err == nil && len(prev) == 1 && prev[0].OutputSHA256 == inSHA {
-		if err := s.store.AddSignature(ctx, prev[0].ID, sig, file); err != nil {
-			s.log.Error("recording a signature in the document store failed", "document", prev[0].ID, "error", err.Error())
+	if id == "" {
+		id, isNew = s.documentID(ctx, inSHA)
+	}
+	if !isNew {
+		if err := s.store.AddSignature(ctx, id, sig, file); err != nil {
+			s.log.Error("recording a signature in the document store failed", "document", id, "error", err.Error())
 			return ""
 		}
-		return prev[0].ID
-	}
-	if id == "" {
-		id = store.NewID()
+		return id
 	}
 	d := &store.Document{ID: id, Title: name, InputSHA256: inSHA, OutputSHA256: outSHA,
 		Created: sig.Time, Updated: sig.Time, Signatures: []store.Signature{sig}}

@@ -149,7 +149,7 @@ func (s *Server) stampOptions(ctx context.Context, up *upload, o *signer.Options
 	}
 	st := stateFromCtx(ctx)
 	if st != nil {
-		st.document = s.documentID(ctx, up.sha256)
+		st.document, st.documentNew = s.documentID(ctx, up.sha256)
 	}
 	if q.Stamp == "" {
 		return nil

@@ -339,7 +339,7 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 	}
 	// The official's stamp, from the profile enrolment stored: drawn when
 	// the field is visible; its QR code leads to the document's page.
-	state(r).document = s.documentID(r.Context(), d.SHA256)
+	state(r).document, state(r).documentNew = s.documentID(r.Context(), d.SHA256)
 	if opts.Stamp == nil {
 		if p, err := s.officialState().svc.Profile(r.Context(), username); err == nil && p != nil {
 			opts.Stamp = &signer.Stamp{Name: p.Name, Jabatan: p.Jabatan, NIP: p.NIP, Instansi: p.Instansi,
@@ -391,7 +391,7 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 			name = opts.Stamp.Name
 		}
 		out.Seek(0, io.SeekStart)
-		state(r).document = s.recordSigned(r.Context(), state(r).document, d.Name, entry.InputSHA256, entry.OutputSHA256,
+		state(r).document = s.recordSigned(r.Context(), state(r).document, state(r).documentNew, d.Name, entry.InputSHA256, entry.OutputSHA256,
 			store.Signature{Field: entry.Field, Signer: name, Username: username, Level: "B-B"}, out)
 		out.Seek(0, io.SeekStart)
 	}

@@ -328,9 +328,12 @@ type reqState struct {
 	signer   string // the signing certificate's common name
 	level    string // the PAdES level of the signature made
 	document string // the document store's ID of the document signed
-	input    string // hex SHA-256 of the request body, once read
-	audit    string // hash of the audit entry written
-	code     string // error code sent
+	// documentNew: document is a new ID (the input is not a signed
+	// version of a stored document).
+	documentNew bool
+	input       string // hex SHA-256 of the request body, once read
+	audit       string // hash of the audit entry written
+	code        string // error code sent
 }
 
 type stateKey struct{}

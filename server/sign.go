@@ -82,7 +82,7 @@ func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.m.signatures.WithLabelValues(entry.Key, OutcomeSigned).Inc()
-	docID := s.recordSigned(r.Context(), st.document, up.filename, entry.InputSHA256, entry.OutputSHA256,
+	docID := s.recordSigned(r.Context(), st.document, st.documentNew, up.filename, entry.InputSHA256, entry.OutputSHA256,
 		store.Signature{Field: res.Field, Signer: st.signer, Level: cmp.Or(st.level, "B-B")}, out.Reader())
 
 	h := w.Header()
