@@ -482,15 +482,14 @@ func htmlRowOf(r archiveResult) htmlRow {
 // progress prints "N/M files, X files/s, Y MB/s, ETA" on a terminal, at
 // most every 200 ms; it prints nothing when w is not a terminal.
 type progress struct {
-	w      io.Writer
-	on     bool
-	total  int
-	done   int
-	bytes  int64
-	start  time.Time
-	last   time.Time
-	shown  bool
-	bytesF func(string) int64
+	w     io.Writer
+	on    bool
+	total int
+	done  int
+	bytes int64
+	start time.Time
+	last  time.Time
+	shown bool
 }
 
 func newProgress(w io.Writer, total int) *progress {
