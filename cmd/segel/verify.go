@@ -239,20 +239,21 @@ type verifyResult struct {
 	interrupted bool
 }
 
-// verifyFiles verifies files with jobs workers and prints the reports in
-// input order. It returns the exit status.
 // tuneGC lets the heap grow to five times the live data between
-// collections, capped by a soft limit of 48 MiB, unless GOGC or
+// collections, capped by a soft limit of 40 MiB, unless GOGC or
 // GOMEMLIMIT say otherwise: verifying an archive allocates about a file's
 // size per file, and collecting at the default rate was a quarter of the
-// run's time (docs/benchmarks.md), while the live data stays small.
+// run's time, while the live data stays small. 48 MiB let a --state run
+// peak at 69 MB; 40 MiB keeps it at 61 MB (docs/benchmarks.md).
 func tuneGC() {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(400)
-		debug.SetMemoryLimit(48 << 20)
+		debug.SetMemoryLimit(40 << 20)
 	}
 }
 
+// verifyFiles verifies files with jobs workers and prints the reports in
+// input order. It returns the exit status.
 func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, timeout time.Duration, asJSON bool, stdout, stderr io.Writer, each func(string, *verify.Report, error)) int {
 	results := make([]chan verifyResult, len(files))
 	for i := range results {
