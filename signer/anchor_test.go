@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"segel/internal/sample"
 	"segel/pdf"
 )
 
@@ -21,20 +22,8 @@ func anchorDoc(t *testing.T, content string) (*pdf.Document, []pdf.Page) {
 		"<< /Type /Page /Parent 2 0 R /CropBox [0 0 500 800] /Contents 4 0 R /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	doc, err := pdf.Open(bytes.NewReader(b.Bytes()), int64(b.Len()), nil)
+	file := sample.FromObjects(objs...)
+	doc, err := pdf.Open(bytes.NewReader(file), int64(len(file)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -16,6 +15,7 @@ import (
 	"segel/internal/devca"
 	"segel/internal/judge"
 	"segel/internal/memkey"
+	"segel/internal/sample"
 )
 
 // anchorPDF writes a two-page letter with two markers: "#ttd_kabupaten#"
@@ -38,20 +38,7 @@ func anchorPDF(t *testing.T, path string) {
 		st("/Type /XObject /Subtype /Form /BBox [0 0 200 100] /Resources << /Font << /F1 6 0 R >> >>",
 			"BT /F1 11 Tf 1 0 0 1 10 50 Tm (Gubernur Jawa Timur,) Tj 1 0 0 1 10 34 Tm [(#ttd_) -20 (prov) 15 (insi#)] TJ ET"),
 	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, sample.FromObjects(objs...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

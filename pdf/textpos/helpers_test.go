@@ -13,27 +13,13 @@ import (
 
 	"segel/internal/fonts"
 	"segel/internal/judge"
+	"segel/internal/sample"
 	"segel/pdf"
 )
 
 // pdfFile builds a PDF from object bodies: objs[i] is object i+1; object
 // 1 must be the catalog.
-func pdfFile(objs ...string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
+func pdfFile(objs ...string) []byte { return sample.FromObjects(objs...) }
 
 // stream formats a stream object body.
 func stream(dict string, data []byte) string {
