@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ func identity(b *testing.B) *devca.Identity {
 		if err != nil {
 			b.Fatal(err)
 		}
+		benchRoots = ca.RootPool()
 		ident, err = ca.Issue(devca.LeafRequest{CommonName: "Bench", KeyType: devca.ECDSAP256})
 		if err != nil {
 			b.Fatal(err)
@@ -137,6 +139,41 @@ func BenchmarkCMSSignDetached(b *testing.B) {
 		if _, err := cms.SignDetached(d[:], cms.SignOptions{Signer: id.Key, Chain: id.Chain}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// benchRoots trusts identity's CA.
+var benchRoots *x509.CertPool
+
+// BenchmarkVerifyTrusted verifies the three-signature PKS against its
+// root, each time from scratch and with one verify.Cache for all
+// iterations (as segel verify DIR and segel serve share one): the chain
+// checks are what the cache saves; every signature value and byte range
+// is still checked.
+func BenchmarkVerifyTrusted(b *testing.B) {
+	in := testdata(b, "pks.pdf")
+	id := identity(b)
+	for _, f := range []string{"SigKabupaten", "SigProvinsi", ""} {
+		out := &memOut{}
+		if _, err := signer.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), out,
+			signer.Options{Signer: id.Key, Chain: id.Chain, Field: f}); err != nil {
+			b.Fatal(err)
+		}
+		in = out.b
+	}
+	for _, c := range []struct {
+		name  string
+		cache *verify.Cache
+	}{{"no-cache", nil}, {"cache", verify.NewCache()}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				rep, err := verify.File(context.Background(), "pks.pdf", bytes.NewReader(in), int64(len(in)), verify.Options{Roots: benchRoots, Cache: c.cache})
+				if err != nil || rep.Indication != verify.TotalPassed {
+					b.Fatalf("%v %+v", err, rep)
+				}
+			}
+		})
 	}
 }
 

@@ -197,7 +197,7 @@ func (s *Server) handleBSrEVerifyV2(w http.ResponseWriter, r *http.Request) {
 		bsreError(w, e.status, e.msg)
 		return
 	}
-	rep, err := verify.File(r.Context(), "document.pdf", bytes.NewReader(data), int64(len(data)), verify.Options{Roots: pool})
+	rep, err := verify.File(r.Context(), "document.pdf", bytes.NewReader(data), int64(len(data)), verify.Options{Roots: pool, Cache: s.vcache})
 	if err != nil {
 		bsreError(w, http.StatusBadRequest, "the file could not be verified: "+err.Error())
 		return

@@ -325,5 +325,5 @@ func (s *Server) verifyBytes(ctx context.Context, name string, b []byte, trust s
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Limits.VerifyTimeout)
 	defer cancel()
-	return verify.File(ctx, name, bytes.NewReader(b), int64(len(b)), verify.Options{Roots: pool})
+	return verify.File(ctx, name, bytes.NewReader(b), int64(len(b)), verify.Options{Roots: pool, Cache: s.vcache})
 }

@@ -29,6 +29,7 @@ import (
 	"segel/official"
 	"segel/store"
 	"segel/tsa"
+	"segel/verify"
 )
 
 // Options are the server's dependencies that do not come from the
@@ -71,6 +72,10 @@ type Server struct {
 	// timestamper time-stamps signatures (B-T) and documents (B-LTA),
 	// or nil.
 	timestamper *tsa.Client
+	// vcache keeps what verifying one document learns that holds for
+	// others (chains to the trust sets, OCSP and CRL checks): the trust
+	// sets' pools live as long as the server.
+	vcache *verify.Cache
 	// trustCerts are the trust sets' certificates: they complete chains
 	// for B-LT and B-LTA.
 	trustCerts []*x509.Certificate
@@ -101,6 +106,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
+		vcache:    verify.NewCache(),
 		cfg:       c,
 		log:       log,
 		m:         newMetrics(),

@@ -67,7 +67,7 @@ func (s *Server) verifyUpload(r *http.Request) (*verify.Report, *upload, *apiErr
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Limits.VerifyTimeout)
 	defer cancel()
-	rep, err := verify.File(ctx, name, up.doc, up.doc.Size(), verify.Options{Roots: pool})
+	rep, err := verify.File(ctx, name, up.doc, up.doc.Size(), verify.Options{Roots: pool, Cache: s.vcache})
 	if err != nil {
 		up.Close()
 		if r.Context().Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
