@@ -27,7 +27,7 @@ type StampsConfig struct {
 // stampAssets are the configured layouts and image, read at start.
 type stampAssets struct {
 	layouts map[string]*signer.Layout
-	image   []byte
+	image   *signer.StampImage // encoded once, drawn on every stamp
 }
 
 // loadStamps reads and checks the configured layout files and image.
@@ -58,10 +58,9 @@ func (c *Config) loadStamps() (*stampAssets, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stamps: image: %w", err)
 		}
-		if err := signer.CheckStampImage(b); err != nil {
+		if a.image, err = signer.ParseStampImage(b); err != nil {
 			return nil, fmt.Errorf("stamps: image %s: %w", c.Stamps.Image, err)
 		}
-		a.image = b
 	}
 	return a, nil
 }

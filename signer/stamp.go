@@ -37,10 +37,9 @@ type Stamp struct {
 	// Custom, when set, is the layout drawn instead of the built-in one
 	// Layout names (see [ParseLayout]).
 	Custom *Layout
-	// Image is an optional logo or seal, PNG (its transparency kept) or
-	// JPEG, at most MaxImageSide pixels on a side, drawn where the layout
-	// puts it.
-	Image []byte
+	// Image is an optional logo or seal (see [ParseStampImage]), drawn
+	// where the layout puts it.
+	Image *StampImage
 }
 
 // MinStampSize is the smallest font size a stamp is set in.
@@ -115,10 +114,7 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 	if len(lines) == 0 {
 		return nil, fmt.Errorf("signer: %w: every line of the layout is empty for this signer", ErrBadLayout)
 	}
-	img, err := loadStampImage(st.Image)
-	if err != nil {
-		return nil, err
-	}
+	img := st.Image
 	regular, err := fonts.Get(fonts.Sans)
 	if err != nil {
 		return nil, err

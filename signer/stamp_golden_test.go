@@ -47,8 +47,8 @@ func TestStampGolden(t *testing.T) {
 	}{
 		{"qr-left", who(signer.Stamp{Layout: "qr-left", VerifyURL: url}), [4]float64{100, 300, 180, 72}, true},
 		{"text", who(signer.Stamp{Layout: "text", VerifyURL: url, Reason: "Menyetujui Perjanjian Kerja Sama"}), [4]float64{100, 300, 200, 150}, true},
-		{"qr-left-seal", who(signer.Stamp{Layout: "qr-left", VerifyURL: url, Image: seal(t, 96, 96)}), [4]float64{100, 300, 260, 80}, true},
-		{"layout-file", who(signer.Stamp{Custom: custom, VerifyURL: url, Image: seal(t, 96, 96)}), [4]float64{100, 300, 300, 110}, true},
+		{"qr-left-seal", who(signer.Stamp{Layout: "qr-left", VerifyURL: url, Image: mustImage(t, seal(t, 96, 96))}), [4]float64{100, 300, 260, 80}, true},
+		{"layout-file", who(signer.Stamp{Custom: custom, VerifyURL: url, Image: mustImage(t, seal(t, 96, 96))}), [4]float64{100, 300, 300, 110}, true},
 	}
 	renders := map[string]*image.Gray{}
 	for _, c := range cases {

@@ -20,21 +20,24 @@ var ErrBadImage = errors.New("unusable stamp image")
 // MaxImageSide is the most pixels a stamp image may have on each side.
 const MaxImageSide = 4000
 
-// stampImage is a checked stamp image, ready to be written as an Image
-// XObject.
-type stampImage struct {
+// StampImage is a logo or seal checked and encoded once (see
+// [ParseStampImage]), to be drawn on any number of stamps: a server's
+// seal or a batch's --stamp-image is not decoded and compressed again for
+// every signature.
+type StampImage struct {
 	w, h int
-	xobj *pdf.Stream // the image
-	mask *pdf.Stream // its soft mask (alpha), or nil
+	dict pdf.Dict // the Image XObject's dictionary, without /SMask
+	data []byte   // its encoded samples
+	mask []byte   // the Flate-encoded alpha samples (DeviceGray), or nil
 }
 
-// loadStampImage checks b (a PNG, with or without alpha, or a JPEG) and
-// turns it into an Image XObject: a JPEG is kept as it is (DCTDecode)
+// ParseStampImage checks b (a PNG, with or without alpha, or a JPEG) and
+// encodes it as an Image XObject: a JPEG is kept as it is (DCTDecode)
 // once it decodes; a PNG is decoded and written Flate-compressed as gray
-// or RGB samples, its alpha as a soft mask. Nil without an image.
-func loadStampImage(b []byte) (*stampImage, error) {
+// or RGB samples, its alpha as a soft mask. Errors wrap ErrBadImage.
+func ParseStampImage(b []byte) (*StampImage, error) {
 	if len(b) == 0 {
-		return nil, nil
+		return nil, fmt.Errorf("signer: %w: empty", ErrBadImage)
 	}
 	var (
 		cfg    image.Config
@@ -67,7 +70,7 @@ func loadStampImage(b []byte) (*stampImage, error) {
 	return pngImage(img), nil
 }
 
-func jpegImage(b []byte, cfg image.Config) (*stampImage, error) {
+func jpegImage(b []byte, cfg image.Config) (*StampImage, error) {
 	var cs pdf.Name
 	switch cfg.ColorModel {
 	case color.GrayModel:
@@ -82,15 +85,16 @@ func jpegImage(b []byte, cfg image.Config) (*stampImage, error) {
 	if _, err := jpeg.Decode(bytes.NewReader(b)); err != nil {
 		return nil, fmt.Errorf("signer: %w: JPEG: %v", ErrBadImage, err)
 	}
-	x := pdf.NewStream(pdf.Dict{
-		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"),
-		"Width": pdf.Int(cfg.Width), "Height": pdf.Int(cfg.Height),
-		"ColorSpace": cs, "BitsPerComponent": pdf.Int(8), "Filter": pdf.Name("DCTDecode"),
-	}, b)
-	return &stampImage{w: cfg.Width, h: cfg.Height, xobj: x}, nil
+	return &StampImage{w: cfg.Width, h: cfg.Height, dict: imageDict(cfg.Width, cfg.Height, cs, "DCTDecode"), data: b}, nil
 }
 
-func pngImage(img image.Image) *stampImage {
+// imageDict is an Image XObject's dictionary with 8-bit samples.
+func imageDict(w, h int, cs, filter pdf.Name) pdf.Dict {
+	return pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"), "Width": pdf.Int(w), "Height": pdf.Int(h),
+		"ColorSpace": cs, "BitsPerComponent": pdf.Int(8), "Filter": filter}
+}
+
+func pngImage(img image.Image) *StampImage {
 	r := img.Bounds()
 	w, h := r.Dx(), r.Dy()
 	at := func(x, y int) color.NRGBA { return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA) }
@@ -126,18 +130,9 @@ func pngImage(img image.Image) *stampImage {
 			}
 		}
 	}
-	si := &stampImage{w: w, h: h}
-	si.xobj = pdf.NewStream(pdf.Dict{
-		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"),
-		"Width": pdf.Int(w), "Height": pdf.Int(h),
-		"ColorSpace": cs, "BitsPerComponent": pdf.Int(8), "Filter": pdf.Name("FlateDecode"),
-	}, deflate(samples))
+	si := &StampImage{w: w, h: h, dict: imageDict(w, h, cs, "FlateDecode"), data: deflate(samples)}
 	if !opaque {
-		si.mask = pdf.NewStream(pdf.Dict{
-			"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"),
-			"Width": pdf.Int(w), "Height": pdf.Int(h),
-			"ColorSpace": pdf.Name("DeviceGray"), "BitsPerComponent": pdf.Int(8), "Filter": pdf.Name("FlateDecode"),
-		}, deflate(alpha))
+		si.mask = deflate(alpha)
 	}
 	return si
 }
@@ -150,30 +145,25 @@ func deflate(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// add writes the image (and its soft mask) to u and returns its reference.
-func (si *stampImage) add(u *pdf.Update) pdf.Ref {
-	if si.mask != nil {
-		si.xobj.Dict["SMask"] = u.Add(si.mask)
+// add writes the image (and its soft mask) to u and returns its
+// reference. The encoded samples are shared, the dictionaries are new.
+func (si *StampImage) add(u *pdf.Update) pdf.Ref {
+	d := pdf.Dict{}
+	for k, v := range si.dict {
+		d[k] = v
 	}
-	return u.Add(si.xobj)
+	if si.mask != nil {
+		d["SMask"] = u.Add(pdf.NewStream(imageDict(si.w, si.h, "DeviceGray", "FlateDecode"), si.mask))
+	}
+	return u.Add(pdf.NewStream(d, si.data))
 }
 
 // fit returns the size of the image scaled to fit a maxW × maxH box,
 // keeping its aspect.
-func (si *stampImage) fit(maxW, maxH float64) (float64, float64) {
+func (si *StampImage) fit(maxW, maxH float64) (float64, float64) {
 	if maxW <= 0 || maxH <= 0 {
 		return 0, 0
 	}
 	s := min(maxW/float64(si.w), maxH/float64(si.h))
 	return float64(si.w) * s, float64(si.h) * s
-}
-
-// CheckStampImage tells whether b can be a stamp's image (Stamp.Image):
-// nil, or an error wrapping ErrBadImage.
-func CheckStampImage(b []byte) error {
-	if len(b) == 0 {
-		return fmt.Errorf("signer: %w: empty", ErrBadImage)
-	}
-	_, err := loadStampImage(b)
-	return err
 }

@@ -67,7 +67,7 @@ func FuzzStampImage(f *testing.F) {
 	f.Add([]byte("\x89PNG\r\n\x1a\n"))
 	f.Add([]byte{0xFF, 0xD8, 0xFF})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if err := signer.CheckStampImage(b); err != nil && !errors.Is(err, signer.ErrBadImage) {
+		if _, err := signer.ParseStampImage(b); err != nil && !errors.Is(err, signer.ErrBadImage) {
 			t.Fatalf("%v is not an ErrBadImage", err)
 		}
 	})

@@ -40,6 +40,16 @@ func seal(t *testing.T, w, h int) []byte {
 	return b.Bytes()
 }
 
+// mustImage parses b as a stamp image.
+func mustImage(t *testing.T, b []byte) *signer.StampImage {
+	t.Helper()
+	img, err := signer.ParseStampImage(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 // grayJPEG is a w × h mid-gray JPEG.
 func grayJPEG(t *testing.T, w, h int) []byte {
 	img := image.NewGray(image.Rect(0, 0, w, h))
@@ -83,15 +93,21 @@ func TestStampImage(t *testing.T) {
 	judge.Require(t, "pdfimages")
 	judge.Require(t, "pdftoppm")
 	rect := [4]float64{100, 300, 300, 100}
-	path := stamped(t, &signer.Stamp{Layout: "qr-left", Name: "Bupati Tuban", NIP: "197808172006041012",
-		VerifyURL: "https://ttd.tubankab.go.id/v/abc", Image: seal(t, 120, 120)}, rect)
-	list, err := judge.Command(t, "pdfimages", "-list", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`(?m)^\s+1\s+\d+\s+image\s+120\s+120\s+rgb\s+3\s+8\s+image`).MatchString(list) ||
-		!regexp.MustCompile(`(?m)^\s+1\s+\d+\s+smask\s+120\s+120\s+gray\s+1\s+8\s+image`).MatchString(list) {
-		t.Errorf("pdfimages does not list the seal and its soft mask:\n%s", list)
+	// One parsed image drawn on two documents, as a server's seal is:
+	// each lists the image and its soft mask.
+	sealImg := mustImage(t, seal(t, 120, 120))
+	var path string
+	for range 2 {
+		path = stamped(t, &signer.Stamp{Layout: "qr-left", Name: "Bupati Tuban", NIP: "197808172006041012",
+			VerifyURL: "https://ttd.tubankab.go.id/v/abc", Image: sealImg}, rect)
+		list, err := judge.Command(t, "pdfimages", "-list", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`(?m)^\s+1\s+\d+\s+image\s+120\s+120\s+rgb\s+3\s+8\s+image`).MatchString(list) ||
+			!regexp.MustCompile(`(?m)^\s+1\s+\d+\s+smask\s+120\s+120\s+gray\s+1\s+8\s+image`).MatchString(list) {
+			t.Errorf("pdfimages does not list the seal and its soft mask:\n%s", list)
+		}
 	}
 	// The seal is right of the text, vertically centred: sample its
 	// centre, and a corner of its square (transparent: white).
@@ -107,7 +123,7 @@ func TestStampImage(t *testing.T) {
 		t.Errorf("the seal's transparent corner renders as %v, want white", r)
 	}
 
-	path = stamped(t, &signer.Stamp{Layout: "text", Name: "Bupati Tuban", Image: grayJPEG(t, 64, 32)}, rect)
+	path = stamped(t, &signer.Stamp{Layout: "text", Name: "Bupati Tuban", Image: mustImage(t, grayJPEG(t, 64, 32))}, rect)
 	if list, _ := judge.Command(t, "pdfimages", "-list", path); !regexp.MustCompile(`(?m)^\s+1\s+\d+\s+image\s+64\s+32\s+gray\s+1\s+8\s+jpeg`).MatchString(list) {
 		t.Errorf("pdfimages does not list the JPEG:\n%s", list)
 	}
@@ -116,9 +132,9 @@ func TestStampImage(t *testing.T) {
 		"too wide":  seal(t, signer.MaxImageSide+1, 2),
 		"gif":       []byte("GIF89a\x01\x00\x01\x00"),
 		"truncated": seal(t, 50, 50)[:60],
+		"empty":     nil,
 	} {
-		err := signErr(&signer.Stamp{Name: "Bupati Tuban", Image: img}, rect, t)
-		if !errors.Is(err, signer.ErrBadImage) {
+		if _, err := signer.ParseStampImage(img); !errors.Is(err, signer.ErrBadImage) {
 			t.Errorf("%s: %v, want ErrBadImage", name, err)
 		}
 	}

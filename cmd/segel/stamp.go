@@ -63,11 +63,15 @@ func stampOptions(c *cli.Context) (*signer.Stamp, error) {
 	if _, err := signer.IndonesianTime(time.Now(), c.String("tz")); err != nil {
 		return nil, usageError{fmt.Errorf("--tz %q: use WIB, WITA or WIT", c.String("tz"))}
 	}
-	var img []byte
+	var img *signer.StampImage
 	if c.IsSet("stamp-image") {
-		var err error
-		if img, err = readSmallFile(c.String("stamp-image"), 16<<20); err != nil {
+		b, err := readSmallFile(c.String("stamp-image"), 16<<20)
+		if err != nil {
 			return nil, fmt.Errorf("--stamp-image: %w", err)
+		}
+		// Checked and encoded once for every document of the run.
+		if img, err = signer.ParseStampImage(b); err != nil {
+			return nil, fmt.Errorf("--stamp-image %s: %w", c.String("stamp-image"), err)
 		}
 	}
 	return &signer.Stamp{Layout: layout, Custom: custom, Image: img, Name: c.String("stamp-name"), Jabatan: c.String("stamp-jabatan"), NIP: c.String("stamp-nip"),
