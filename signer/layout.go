@@ -168,20 +168,8 @@ func (l *Layout) check(at map[string]int) error {
 		if len(ln.Text) > 500 {
 			return bad(key, "a text longer than 500 bytes")
 		}
-		rest := ln.Text
-		for {
-			i0 := strings.IndexByte(rest, '{')
-			if i0 < 0 {
-				break
-			}
-			j := strings.IndexByte(rest[i0:], '}')
-			if j < 0 {
-				return bad(key, "%q has a { without }", ln.Text)
-			}
-			if _, ok := placeholders[rest[i0+1:i0+j]]; !ok {
-				return bad(key, "unknown part {%s} (use {name}, {jabatan}, {nip}, {instansi}, {time} or {reason})", rest[i0+1:i0+j])
-			}
-			rest = rest[i0+j+1:]
+		if _, err := expand(ln.Text, nil); err != "" {
+			return bad(key, "%s", err)
 		}
 	}
 	return nil
@@ -213,42 +201,56 @@ func (l *Layout) resolve() Layout {
 // border reports whether the stamp has a frame (the default).
 func (l *Layout) border() bool { return l.Border == nil || *l.Border }
 
+// expand substitutes parts into a line's text. It returns "" when the
+// text names parts and all of them are empty (the line is left out), and
+// a description of the first mistake: an unknown part or a { without }.
+func expand(text string, parts map[string]string) (string, string) {
+	var b strings.Builder
+	named, filled := 0, 0
+	rest := text
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return "", fmt.Sprintf("%q has a { without }", text)
+		}
+		name := rest[i+1 : i+j]
+		if _, ok := placeholders[name]; !ok {
+			return "", fmt.Sprintf("unknown part {%s} (use {name}, {jabatan}, {nip}, {instansi}, {time} or {reason})", name)
+		}
+		b.WriteString(rest[:i])
+		v := strings.TrimSpace(parts[name])
+		named++
+		if v != "" {
+			filled++
+		}
+		b.WriteString(v)
+		rest = rest[i+j+1:]
+	}
+	if named > 0 && filled == 0 {
+		return "", ""
+	}
+	return strings.TrimSpace(b.String()), ""
+}
+
 // textLines substitutes the stamp's parts into the layout's lines,
 // leaving out lines whose named parts are all empty.
 func (l *Layout) textLines(parts map[string]string) []stampLine {
 	var out []stampLine
 	for _, ln := range l.Lines {
-		var b strings.Builder
-		named, filled := 0, 0
-		rest := ln.Text
-		for {
-			i := strings.IndexByte(rest, '{')
-			if i < 0 {
-				b.WriteString(rest)
-				break
-			}
-			j := strings.IndexByte(rest[i:], '}')
-			if j < 0 {
-				b.WriteString(rest)
-				break
-			}
-			b.WriteString(rest[:i])
-			v := strings.TrimSpace(parts[rest[i+1:i+j]])
-			named++
-			if v != "" {
-				filled++
-			}
-			b.WriteString(v)
-			rest = rest[i+j+1:]
-		}
-		if named > 0 && filled == 0 {
+		text, _ := expand(ln.Text, parts)
+		if text == "" {
 			continue
 		}
 		rel := ln.Size
 		if rel == 0 {
 			rel = 1
 		}
-		out = append(out, stampLine{text: strings.TrimSpace(b.String()), bold: ln.Bold, rel: rel})
+		out = append(out, stampLine{text: text, bold: ln.Bold, rel: rel})
 	}
 	return out
 }
