@@ -2,13 +2,10 @@ package signer
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/boombuler/barcode/qr"
 
@@ -363,15 +360,7 @@ func embedFont(u *pdf.Update, f *fonts.Font, chars map[rune]uint16, bold bool) (
 	if err != nil {
 		return pdf.Ref{}, nil, fmt.Errorf("signer: subsetting the stamp's font: %w", err)
 	}
-	// The subset tag: six capitals that differ between subsets, as
-	// viewers tell subsets of one font apart by it.
-	sum := sha256.Sum256(append([]byte(f.PostScriptName), sub.Data...))
-	var tb [6]byte
-	for i := range tb {
-		tb[i] = 'A' + sum[i]%26
-	}
-	tag := string(tb[:]) + "+"
-	name := pdf.Name(tag + f.PostScriptName)
+	name := pdf.Name(sub.Name(f.PostScriptName))
 	file := u.Add(pdf.NewStream(pdf.Dict{"Length1": pdf.Int(len(sub.Data))}, sub.Data))
 	desc := u.Add(pdf.Dict{
 		"Type": pdf.Name("FontDescriptor"), "FontName": name, "Flags": pdf.Int(f.Flags(false, true)),
@@ -388,24 +377,11 @@ func embedFont(u *pdf.Update, f *fonts.Font, chars map[rune]uint16, bold bool) (
 		"CIDSystemInfo":  pdf.Dict{"Registry": pdf.String{Value: []byte("Adobe"), Pos: -1, End: -1}, "Ordering": pdf.String{Value: []byte("Identity"), Pos: -1, End: -1}, "Supplement": pdf.Int(0)},
 		"FontDescriptor": desc, "W": widths, "CIDToGIDMap": pdf.Name("Identity"), "DW": pdf.Int(1000),
 	})
-	var cm strings.Builder
-	cm.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
-	var entries []string
+	codes := make(map[uint16]rune, len(chars))
 	for r, g := range chars {
-		var hexU strings.Builder
-		for _, u16 := range utf16.Encode([]rune{r}) {
-			fmt.Fprintf(&hexU, "%04X", u16)
-		}
-		entries = append(entries, fmt.Sprintf("<%04X> <%s>\n", sub.GID[g], hexU.String()))
+		codes[sub.GID[g]] = r
 	}
-	sort.Strings(entries)
-	for len(entries) > 0 { // at most 100 mappings per block
-		n := min(len(entries), 100)
-		fmt.Fprintf(&cm, "%d beginbfchar\n%sendbfchar\n", n, strings.Join(entries[:n], ""))
-		entries = entries[n:]
-	}
-	cm.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-	toUni := u.Add(pdf.NewStream(pdf.Dict{}, []byte(cm.String())))
+	toUni := u.Add(pdf.NewStream(pdf.Dict{}, fonts.ToUnicodeCMap(2, codes)))
 	font := u.Add(pdf.Dict{
 		"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type0"), "BaseFont": name, "Encoding": pdf.Name("Identity-H"),
 		"DescendantFonts": pdf.Array{cid}, "ToUnicode": toUni,

@@ -1,7 +1,6 @@
 package sample
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strings"
@@ -101,13 +100,7 @@ func addEmbedded(pw *pdfWriter, f *font, used map[byte]bool) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sample: subsetting %s: %w", f.base, err)
 	}
-	// A subset tag that differs between subsets of one face.
-	sum := sha256.Sum256(append([]byte(f.base), sub.Data...))
-	var tag [6]byte
-	for i := range tag {
-		tag[i] = 'A' + sum[i]%26
-	}
-	name := string(tag[:]) + "+" + f.base
+	name := sub.Name(f.base)
 	file := pw.addStream(fmt.Sprintf("/Length1 %d", len(sub.Data)), sub.Data, true)
 	tt := f.tt
 	desc := pw.add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [%s %s %s %s] /ItalicAngle %s /Ascent %s /Descent %s /CapHeight %s /StemV %s /FontFile2 %s >>",
@@ -122,20 +115,11 @@ func addEmbedded(pw *pdfWriter, f *font, used map[byte]bool) (int, error) {
 		}
 		widths = append(widths, num(w))
 	}
-	var cm strings.Builder
-	cm.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<00> <FF>\nendcodespacerange\n")
-	for len(codes) > 0 {
-		n := min(len(codes), 100)
-		fmt.Fprintf(&cm, "%d beginbfchar\n", n)
-		for _, c := range codes[:n] {
-			r, _ := winAnsiRune(byte(c))
-			fmt.Fprintf(&cm, "<%02X> <%04X>\n", c, r)
-		}
-		cm.WriteString("endbfchar\n")
-		codes = codes[n:]
+	uni := make(map[uint16]rune, len(codes))
+	for _, c := range codes {
+		uni[uint16(c)], _ = winAnsiRune(byte(c))
 	}
-	cm.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-	toUni := pw.addStream("", []byte(cm.String()), true)
+	toUni := pw.addStream("", fonts.ToUnicodeCMap(1, uni), true)
 	return pw.add(fmt.Sprintf("<< /Type /Font /Subtype /TrueType /BaseFont /%s /FirstChar %d /LastChar %d /Widths [%s] /Encoding /WinAnsiEncoding /FontDescriptor %s /ToUnicode %s >>",
 		name, first, last, strings.Join(widths, " "), ref(desc), ref(toUni))), nil
 }
