@@ -83,6 +83,18 @@ func verifyCommand() *cli.Command {
 			for _, p := range problems {
 				fmt.Fprintf(c.App.ErrWriter, "segel: %s: %v\n", tr("error"), p)
 			}
+			// finish ends every run that got this far: a path that could
+			// not be read makes it exit 3 even when nothing was left to
+			// verify (an empty shard, every file unchanged under --state).
+			finish := func(code int) error {
+				if len(problems) > 0 {
+					code = worseExit(code, exitUsage)
+				}
+				if code != exitOK {
+					return exitError{code}
+				}
+				return nil
+			}
 			if sh := c.String("shard"); sh != "" {
 				i, n, err := parseShard(sh)
 				if err != nil {
@@ -100,9 +112,11 @@ func verifyCommand() *cli.Command {
 					if rp := c.String("report"); rp != "" {
 						// An empty report, so that merging the shards
 						// finds every one.
-						return writeArchiveReport(rp, nil)
+						if err := writeArchiveReport(rp, nil); err != nil {
+							return err
+						}
 					}
-					return nil
+					return finish(exitOK)
 				}
 			}
 			if len(files) == 0 {
@@ -113,9 +127,7 @@ func verifyCommand() *cli.Command {
 			}
 			var sr *stateRun
 			if db := c.String("state"); db != "" {
-				if err := checkOutputFolder(db); err != nil {
-					return err
-				}
+				// prepareArgs has checked the folder (outputFlags).
 				st, err := archive.Open(c.Context, db)
 				if err != nil {
 					return err
@@ -131,7 +143,7 @@ func verifyCommand() *cli.Command {
 					fmt.Fprintf(c.App.ErrWriter, "segel: %d file(s) unchanged since they were checked (--state %s); --recheck verifies them again\n", sr.skipped, db)
 				}
 				if len(files) == 0 {
-					return nil
+					return finish(exitOK)
 				}
 			} else if c.Bool("recheck") {
 				return usageError{errors.New("--recheck needs --state DB")}
@@ -179,13 +191,7 @@ func verifyCommand() *cli.Command {
 				}
 				fmt.Fprintf(c.App.ErrWriter, "segel: report of %d file(s) → %s\n", len(results), c.String("report"))
 			}
-			if len(problems) > 0 {
-				code = worseExit(code, exitUsage)
-			}
-			if code != 0 {
-				return exitError{code}
-			}
-			return nil
+			return finish(code)
 		},
 	}
 }
