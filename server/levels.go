@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"segel/pkinet"
@@ -126,21 +125,14 @@ func (s *Server) extendLTV(ctx context.Context, level string, signed *spool) (*s
 func (s *Server) stampOptions(ctx context.Context, up *upload, o *signer.Options) *apiError {
 	q := up.opts
 	if q.Rect != "" {
-		var v [4]float64
-		parts := strings.Split(q.Rect, ",")
-		ok := len(parts) == 4
-		for i := 0; ok && i < 4; i++ {
-			f, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-			ok = err == nil
-			v[i] = f
-		}
-		if !ok {
+		v, err := signer.ParseNumbers(q.Rect, 4)
+		if err != nil {
 			return errorf(http.StatusBadRequest, "bad_option", "rect must be x,y,w,h in points")
 		}
 		if q.Field != "" {
 			return errorf(http.StatusBadRequest, "bad_option", "give either field (an existing field) or page and rect (a new one)")
 		}
-		o.Page, o.Rect = max(q.Page, 1), v
+		o.Page, o.Rect = max(q.Page, 1), [4]float64{v[0], v[1], v[2], v[3]}
 	}
 	if q.Anchor != "" || q.AnchorSize != "" || q.AnchorIndex != 0 {
 		if e := anchorOptions(q, o); e != nil {
@@ -180,16 +172,11 @@ func anchorOptions(q options, o *signer.Options) *apiError {
 	}
 	wh := signer.DefaultAnchorSize
 	if q.AnchorSize != "" {
-		parts := strings.Split(q.AnchorSize, ",")
-		ok := len(parts) == 2
-		for i := 0; ok && i < 2; i++ {
-			v, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-			ok = err == nil && v >= 10 && v <= 14400
-			wh[i] = v
-		}
-		if !ok {
+		v, err := signer.ParseNumbers(q.AnchorSize, 2)
+		if err != nil || v[0] < 10 || v[1] < 10 || v[0] > 14400 || v[1] > 14400 {
 			return errorf(http.StatusBadRequest, "bad_option", "anchor_size must be W,H in points, each from 10")
 		}
+		wh = [2]float64{v[0], v[1]}
 	}
 	o.Anchor, o.AnchorSize, o.AnchorIndex = q.Anchor, wh, q.AnchorIndex
 	return nil

@@ -39,8 +39,8 @@ func anchorPlace(doc *pdf.Document, pages []pdf.Page, o *Options) error {
 	if size == [2]float64{} {
 		size = DefaultAnchorSize
 	}
-	if size[0] < 10 || size[1] < 10 || !(size[0] < 1e5 && size[1] < 1e5) {
-		return fmt.Errorf("signer: %w: a stamp at an anchor needs a size of at least 10 × 10 points (have %g × %g)", ErrBadOptions, size[0], size[1])
+	if err := checkBox("a stamp at an anchor", 0, 0, size[0], size[1]); err != nil {
+		return err
 	}
 	want := max(o.AnchorIndex, 1)
 	hits, err := textpos.Find(doc, o.Anchor, &textpos.Options{Max: want})

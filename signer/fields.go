@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"segel/pdf"
@@ -153,8 +152,9 @@ func AddFields(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, n
 			return fmt.Errorf("signer: %w: the document has a field %q already", ErrBadOptions, name)
 		case f.Page < 1 || f.Page > len(pages):
 			return fmt.Errorf("signer: %w: field %q: page %d (the document has %d)", ErrBadOptions, name, f.Page, len(pages))
-		case !(f.W >= 10 && f.H >= 10) || math.IsInf(f.X+f.Y+f.W+f.H, 0) || math.IsNaN(f.X+f.Y+f.W+f.H):
-			return fmt.Errorf("signer: %w: field %q: a visible field needs a rectangle of at least 10 × 10 points", ErrBadOptions, name)
+		}
+		if err := checkBox(fmt.Sprintf("field %q", name), f.X, f.Y, f.W, f.H); err != nil {
+			return err
 		}
 		taken[name] = true
 		pg := pages[f.Page-1]

@@ -166,8 +166,8 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 			if o.Page < 1 || o.Page > len(pages) {
 				return nil, fmt.Errorf("signer: %w: page %d (the document has %d)", ErrBadOptions, o.Page, len(pages))
 			}
-			if o.Rect[2] < 10 || o.Rect[3] < 10 {
-				return nil, fmt.Errorf("signer: %w: a visible signature needs a rectangle of at least 10 × 10 points", ErrBadOptions)
+			if err := checkBox("a visible signature", o.Rect[0], o.Rect[1], o.Rect[2], o.Rect[3]); err != nil {
+				return nil, err
 			}
 			page = pages[o.Page-1]
 			r := rect{o.Rect[0], o.Rect[1], o.Rect[0] + o.Rect[2], o.Rect[1] + o.Rect[3]}

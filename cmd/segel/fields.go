@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -140,17 +139,9 @@ func fieldsAdd(c *cli.Context) error {
 
 // parseRect reads X,Y,W,H.
 func parseRect(spec string) (signer.NewField, error) {
-	bad := fmt.Errorf("--rect %q: write X,Y,W,H in points, e.g. 60,90,220,80", spec)
-	nums := strings.Split(spec, ",")
-	if len(nums) != 4 {
-		return signer.NewField{}, bad
-	}
-	var v [4]float64
-	for i, n := range nums {
-		var err error
-		if v[i], err = strconv.ParseFloat(strings.TrimSpace(n), 64); err != nil {
-			return signer.NewField{}, bad
-		}
+	v, err := signer.ParseNumbers(spec, 4)
+	if err != nil {
+		return signer.NewField{}, fmt.Errorf("--rect %q: write X,Y,W,H in points, e.g. 60,90,220,80", spec)
 	}
 	return signer.NewField{X: v[0], Y: v[1], W: v[2], H: v[3]}, nil
 }

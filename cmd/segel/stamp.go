@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -111,21 +110,14 @@ func anchorOptions(c *cli.Context, o *signer.Options) error {
 	if c.IsSet("field") || c.IsSet("rect") {
 		return usageError{errors.New("give one of --field (an existing field), --page/--rect or --anchor (a new one)")}
 	}
-	var wh [2]float64
-	parts := strings.Split(c.String("anchor-size"), ",")
-	ok := len(parts) == 2
-	for i := 0; ok && i < 2; i++ {
-		v, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-		ok = err == nil && v >= 10 && v <= 14400
-		wh[i] = v
-	}
-	if !ok {
+	v, err := signer.ParseNumbers(c.String("anchor-size"), 2)
+	if err != nil || v[0] < 10 || v[1] < 10 || v[0] > 14400 || v[1] > 14400 {
 		return usageError{fmt.Errorf("--anchor-size %q: write W,H in points, each from 10, e.g. 180,60", c.String("anchor-size"))}
 	}
 	if c.Int("anchor-index") < 1 {
 		return usageError{fmt.Errorf("--anchor-index %d: occurrences count from 1", c.Int("anchor-index"))}
 	}
-	o.Anchor, o.AnchorSize, o.AnchorIndex = c.String("anchor"), wh, c.Int("anchor-index")
+	o.Anchor, o.AnchorSize, o.AnchorIndex = c.String("anchor"), [2]float64{v[0], v[1]}, c.Int("anchor-index")
 	o.FirstEmpty = false
 	return nil
 }
