@@ -71,3 +71,21 @@ func TestRefusalsAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestRectOptions: a rect or anchor_size that is not finite numbers of a
+// size a viewer shows is a 400 bad_option, never a signed document.
+func TestRectOptions(t *testing.T) {
+	s := start(t, baseConfig(t))
+	pdf := readTestdata(t, "pks.pdf")
+	for _, q := range []string{
+		"page=1&rect=NaN,10,200,80",
+		"page=1&rect=10,Inf,200,80",
+		"page=1&rect=10,10,1e308,80",
+		"page=1&rect=10,10,5,80",
+		"anchor=PERJANJIAN&anchor_size=NaN,60",
+		"anchor=PERJANJIAN&anchor_size=1e308,60",
+	} {
+		resp, b := s.do(t, req{path: "/v1/sign?" + q, token: tokenApp, contentType: "application/pdf", body: bytes.NewReader(pdf)})
+		wantError(t, resp, b, http.StatusBadRequest, "bad_option")
+	}
+}
