@@ -125,28 +125,30 @@ type certSet struct {
 	key  [32]byte
 }
 
-// newCertSet makes the set of the certificates in lists.
-func newCertSet(lists ...[]*x509.Certificate) certSet {
+// certSet makes the set of the certificates in lists; its fingerprint
+// only when there is a cache to key.
+func (v *verifier) certSet(lists ...[]*x509.Certificate) certSet {
 	pool := x509.NewCertPool()
 	var sums [][32]byte
 	for _, l := range lists {
 		for _, c := range l {
 			pool.AddCert(c)
-			sums = append(sums, sha256.Sum256(c.Raw))
+			if v.opts.Cache != nil {
+				sums = append(sums, sha256.Sum256(c.Raw))
+			}
 		}
+	}
+	set := certSet{pool: pool}
+	if v.opts.Cache == nil {
+		return set
 	}
 	sort.Slice(sums, func(i, j int) bool { return bytes.Compare(sums[i][:], sums[j][:]) < 0 })
 	h := sha256.New()
-	var last [32]byte
 	for i, s := range sums {
-		if i > 0 && s == last {
-			continue
+		if i == 0 || s != sums[i-1] {
+			h.Write(s[:])
 		}
-		h.Write(s[:])
-		last = s
 	}
-	var set certSet
-	set.pool = pool
 	h.Sum(set.key[:0])
 	return set
 }

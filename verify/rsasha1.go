@@ -97,7 +97,7 @@ func (v *verifier) checkX509RSASHA1(s *Signature, ranges [2][2]int64, contents [
 	}
 	s.Valid = true
 
-	if chain := v.checkChain(s, cert, newCertSet(certs[1:], v.dssCerts()), v.now, false); chain != nil {
+	if chain := v.checkChain(s, cert, v.certSet(certs[1:], v.dssCerts()), v.now, false); chain != nil {
 		v.checkRevocation(s, chain, nil, nil, contents)
 	}
 }

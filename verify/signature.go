@@ -178,7 +178,7 @@ func (v *verifier) checkCMS(s *Signature, ranges [2][2]int64, contents []byte) {
 	}
 
 	// Signature timestamps.
-	intermediates := newCertSet(sd.Certificates, v.dssCerts())
+	intermediates := v.certSet(sd.Certificates, v.dssCerts())
 	n := 0
 	for _, x := range signers {
 		for _, tok := range x.TimestampTokens {
@@ -518,7 +518,7 @@ func (v *verifier) checkSignatureTimestamp(tok, sigValue []byte, inter certSet) 
 	if v.opts.Roots == nil {
 		return time.Time{}, errors.New("the TSA is not trusted (no trust roots)")
 	}
-	if _, err := v.verifyChain(cert, newCertSet(sd.Certificates), tst.GenTime, x509.ExtKeyUsageTimeStamping); err != nil {
+	if _, err := v.verifyChain(cert, v.certSet(sd.Certificates), tst.GenTime, x509.ExtKeyUsageTimeStamping); err != nil {
 		return time.Time{}, fmt.Errorf("the TSA is not trusted: %w", err)
 	}
 	return tst.GenTime, nil
