@@ -176,9 +176,8 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 			pic = box{text.x + (text.w-iw)/2, text.y + (text.h-ih)/2, iw, ih}
 		}
 	}
-	textX, textW, textH := text.x, text.w, text.h
-	if textW < 20 {
-		return nil, fmt.Errorf("signer: %w: %.0f × %.0f pt leaves %.0f pt for the text", ErrStampTooSmall, w, h, max(textW, 0))
+	if text.w < 20 {
+		return nil, fmt.Errorf("signer: %w: %.0f × %.0f pt leaves %.0f pt for the text", ErrStampTooSmall, w, h, max(text.w, 0))
 	}
 
 	// The largest size (from 9 pt down, by 0.25 pt, not below 6) at which
@@ -200,15 +199,15 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 				f = bold
 			}
 			sz = max(sz, MinStampSize)
-			for _, wl := range wrap(f, l.text, sz, textW) {
-				if f.Width(wl, sz) > textW {
+			for _, wl := range wrap(f, l.text, sz, text.w) {
+				if f.Width(wl, sz) > text.w {
 					ok = false
 				}
 				out = append(out, placed{wl, l.bold, sz})
 				total += sz * 1.12
 			}
 		}
-		if ok && total <= textH {
+		if ok && total <= text.h {
 			fit = true
 			break
 		}
@@ -271,7 +270,7 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 		}
 	}
 	c.WriteString("BT 0 g\n")
-	y := text.y + textH
+	y := text.y + text.h
 	for _, p := range out {
 		y -= p.size * 1.12
 		name, g := "/FR", gidOf[false]
@@ -284,7 +283,7 @@ func stampAppearance(st *Stamp, signedAt time.Time, fallbackName string, w, h fl
 			og, _ := f.Glyph(r)
 			fmt.Fprintf(&hexs, "%04X", g[og])
 		}
-		fmt.Fprintf(&c, "%s %.2f Tf 1 0 0 1 %.2f %.2f Tm <%s> Tj\n", name, p.size, textX, y+p.size*0.22, hexs.String())
+		fmt.Fprintf(&c, "%s %.2f Tf 1 0 0 1 %.2f %.2f Tm <%s> Tj\n", name, p.size, text.x, y+p.size*0.22, hexs.String())
 	}
 	c.WriteString("ET\n")
 	return pdf.NewStream(pdf.Dict{
