@@ -328,14 +328,8 @@ func (s *Server) officialSign(r *http.Request, d *pendingDoc, username, password
 		return fail(OutcomeFailed, err)
 	}
 	// Official mode writes the footer with the first signature.
-	if fields, err := signer.ListFields(bytes.NewReader(d.data), int64(d.Size)); err == nil && opts.Footer == "" {
-		first := true
-		for _, f := range fields {
-			first = first && !f.Signed
-		}
-		if first {
-			opts.Footer = signer.DefaultFooter
-		}
+	if opts.Footer == "" {
+		opts.Footer, opts.FooterFirstOnly = signer.DefaultFooter, true
 	}
 	// The official's stamp, from the profile enrolment stored: drawn when
 	// the field is visible; its QR code leads to the document's page.

@@ -66,7 +66,7 @@ func plan(doc *pdf.Document, o *Options) (*planned, error) {
 
 	u := doc.NewUpdate()
 	p := &planned{upd: u, sigRef: u.Alloc()}
-	if o.Footer != "" {
+	if o.Footer != "" && !(o.FooterFirstOnly && signed > 0) {
 		if signed > 0 {
 			return nil, fmt.Errorf("signer: %w: the footer must be written with the first signature, so that it covers it; this document carries %d signature(s) already", ErrBadOptions, signed)
 		}

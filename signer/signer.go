@@ -93,6 +93,10 @@ type Options struct {
 	// revision (so it covers it); only the first signature may do that.
 	// See DefaultFooter and FooterText.
 	Footer string
+	// FooterFirstOnly, with Footer, leaves the footer out (instead of
+	// refusing) when the document is signed already: "a footer with the
+	// first signature", as official mode writes it.
+	FooterFirstOnly bool
 	// FirstEmpty, when Field is empty and no Rect is given, signs the
 	// document's first empty signature field if it has one (a template's
 	// own field) instead of adding an invisible one.
