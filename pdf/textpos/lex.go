@@ -40,8 +40,8 @@ const (
 type lexer struct {
 	b []byte
 	i int
-	// maxOps is the number of operands kept per operator (maxOperands
-	// when zero); older ones are dropped.
+	// maxOps is the number of operands kept per operator (at least
+	// maxOperands); past it the older half is dropped.
 	maxOps int
 }
 
@@ -84,9 +84,11 @@ func (l *lexer) next(ops []operand) (op string, operands []operand, ok bool) {
 		}
 		o, kw, isKw := l.object(0)
 		if !isKw {
-			if len(ops) >= max(l.maxOps, maxOperands) {
-				copy(ops, ops[1:])
-				ops = ops[:len(ops)-1]
+			if limit := max(l.maxOps, maxOperands); len(ops) >= limit {
+				// Drop the older half at once: dropping one operand at a
+				// time moves the whole slice for each operand after the
+				// limit (minutes for a 1 MiB CMap of bare numbers).
+				ops = ops[:copy(ops, ops[len(ops)-limit/2:])]
 			}
 			ops = append(ops, o)
 			continue

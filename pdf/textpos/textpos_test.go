@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"segel/internal/afm"
 	"segel/internal/judge"
@@ -360,5 +361,24 @@ func TestCMap(t *testing.T) {
 	}
 	if cid := m.cidOf(0x8005, 2); cid != 105 {
 		t.Errorf("CID of 8005: %d", cid)
+	}
+}
+
+// TestManyOperands: a run of operands with no operator costs linear
+// time (dropping the oldest one at a time took minutes for a 1 MiB
+// CMap), and the operator after it still sees its own operands.
+func TestManyOperands(t *testing.T) {
+	run := strings.Repeat("1 ", 2<<20)
+	start := time.Now()
+	if m := parseCMap([]byte(run + "1 begincodespacerange <00> <FF> endcodespacerange")); len(m.space) != 1 {
+		t.Errorf("code space after 2 Mi operands: %+v", m.space)
+	}
+	data := pages([]string{run + "BT /F1 10 Tf " + run + "1 0 0 1 70 80 Tm (#x#) Tj ET"}, helv)
+	hits, err := Find(open(t, data), "#x#", nil)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("4 Mi operands took %v", d)
+	}
+	if err != nil || len(hits) != 1 || math.Abs(hits[0].X-70) > 0.01 || math.Abs(hits[0].Y-80) > 0.01 {
+		t.Errorf("after 2 Mi operands: %+v %v", hits, err)
 	}
 }
