@@ -154,10 +154,12 @@ func parseCMap(data []byte) *cmap {
 	return m
 }
 
-// text returns the text of a code, and false when the CMap has none.
-func (m *cmap) text(code uint32, n int) (string, bool) {
+// appendText appends the text of a code to dst, and reports false when
+// the CMap has none. It allocates nothing beyond growing dst: it runs
+// once per shown glyph.
+func (m *cmap) appendText(dst []byte, code uint32, n int) ([]byte, bool) {
 	if s, ok := m.uni[key(n, code)]; ok {
-		return s, true
+		return append(dst, s...), true
 	}
 	// The last range starting at or below code that holds it.
 	i := sort.Search(len(m.uniRng), func(i int) bool { return m.uniRng[i].lo > code })
@@ -169,21 +171,23 @@ func (m *cmap) text(code uint32, n int) (string, bool) {
 		off := code - r.lo
 		if r.inList {
 			if int(off) < len(r.list) {
-				return r.list[off], true
+				return append(dst, r.list[off]...), true
 			}
-			return "", false
+			return dst, false
 		}
-		if r.base == "" {
-			return "", true
+		// The base is valid UTF-8 (decoded from UTF-16): its last
+		// character is incremented by the code's offset.
+		last, size := utf8.DecodeLastRuneInString(r.base)
+		if size == 0 {
+			return dst, true
 		}
-		rs := []rune(r.base)
-		rs[len(rs)-1] += rune(off)
-		if !utf8.ValidRune(rs[len(rs)-1]) {
-			return "", true
+		last += rune(off)
+		if !utf8.ValidRune(last) {
+			return dst, true
 		}
-		return string(rs), true
+		return utf8.AppendRune(append(dst, r.base[:len(r.base)-size]...), last), true
 	}
-	return "", false
+	return dst, false
 }
 
 // cidOf maps a code to a CID with an encoding CMap; identity otherwise.

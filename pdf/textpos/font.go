@@ -65,17 +65,18 @@ func (f *font) codes(s []byte, fn func(code)) {
 	}
 }
 
-// text returns the Unicode text of a code ("" when unknown).
-func (f *font) text(c code) string {
+// appendText appends the Unicode text of a code to dst (nothing when
+// unknown).
+func (f *font) appendText(dst []byte, c code) []byte {
 	if f.toUni != nil {
-		if s, ok := f.toUni.text(c.c, c.n); ok {
-			return s
+		if out, ok := f.toUni.appendText(dst, c.c, c.n); ok {
+			return out
 		}
 	}
 	if f.composite {
-		return ""
+		return dst
 	}
-	return f.enc[c.c&0xFF]
+	return append(dst, f.enc[c.c&0xFF]...)
 }
 
 // width returns the advance of a code in text space units per unit of

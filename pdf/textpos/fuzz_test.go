@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"testing"
+	"unicode/utf8"
 
 	"segel/pdf"
 )
@@ -54,7 +55,9 @@ func FuzzCMap(f *testing.F) {
 		m := parseCMap(data)
 		for _, c := range []uint32{0, 1, 0x20, 0x41, 0x80, 0xFFFF, 0xFFFFFFFF} {
 			for n := 1; n <= 4; n++ {
-				m.text(c, n)
+				if b, _ := m.appendText(nil, c, n); !utf8.Valid(b) {
+					t.Fatalf("code %X/%d: text %q", c, n, b)
+				}
 				m.cidOf(c, n)
 			}
 		}

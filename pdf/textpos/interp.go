@@ -162,7 +162,7 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 			trm := matrix{gs.size * gs.th, 0, 0, gs.size, 0, gs.trise}.mul(tm).mul(gs.ctm)
 			if len(x.glyphs) < x.lim.MaxGlyphs {
 				g := glyph{t0: uint32(len(x.text))}
-				x.text = append(x.text, f.text(c)...)
+				x.text = f.appendText(x.text, c)
 				g.t1 = uint32(len(x.text))
 				g.x0, g.y0 = trm.apply(0, 0)
 				g.x1, g.y1 = trm.apply(w0, 0)

@@ -339,18 +339,19 @@ func TestRotated(t *testing.T) {
 func TestCMap(t *testing.T) {
 	m := parseCMap([]byte(`2 begincodespacerange <00> <7F> <8000> <FFFF> endcodespacerange
 1 beginbfchar <8001> <00660069> endbfchar
-2 beginbfrange <20> <7E> <0020> <9000> <9002> [<0041> <D83DDE00> <0042>] endbfrange
+3 beginbfrange <20> <7E> <0020> <9000> <9002> [<0041> <D83DDE00> <0042>] <9100> <9101> <00E90066> endbfrange
 1 begincidrange <8000> <80FF> 100 endcidrange`))
 	for _, c := range []struct {
 		code uint32
 		n    int
 		want string
-	}{{0x41, 1, "A"}, {0x7E, 1, "~"}, {0x8001, 2, "fi"}, {0x9001, 2, "😀"}, {0x9002, 2, "B"}} {
-		if got, ok := m.text(c.code, c.n); !ok || got != c.want {
+	}{{0x41, 1, "A"}, {0x7E, 1, "~"}, {0x8001, 2, "fi"}, {0x9001, 2, "😀"}, {0x9002, 2, "B"}, {0x9100, 2, "éf"}, {0x9101, 2, "ég"}} {
+		if b, ok := m.appendText(nil, c.code, c.n); !ok || string(b) != c.want {
+			got := string(b)
 			t.Errorf("code %X/%d: %q %v, want %q", c.code, c.n, got, ok, c.want)
 		}
 	}
-	if _, ok := m.text(0x41, 2); ok {
+	if _, ok := m.appendText(nil, 0x41, 2); ok {
 		t.Error("a 1-byte code's text found for a 2-byte code")
 	}
 	if n := codeLen(m.space, []byte{0x41, 0x80}); n != 1 {
@@ -358,6 +359,10 @@ func TestCMap(t *testing.T) {
 	}
 	if n := codeLen(m.space, []byte{0x80, 0x01}); n != 2 {
 		t.Errorf("code length of 8001: %d", n)
+	}
+	buf := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { m.appendText(buf, 0x9101, 2) }); n != 0 {
+		t.Errorf("text of a range code: %v allocations", n)
 	}
 	if cid := m.cidOf(0x8005, 2); cid != 105 {
 		t.Errorf("CID of 8005: %d", cid)
