@@ -54,6 +54,10 @@ type interp struct {
 	text   []byte // the glyphs' text, one after the other
 	err    error  // a limit reached: the run stops
 	forms  []pdf.Ref
+	// formData holds the decoded content of the Form XObjects drawn so
+	// far (nil for one that cannot be decoded): a form drawn on every
+	// page, or many times on one, is decoded and counted once.
+	formData map[pdf.Ref][]byte
 }
 
 func (x *interp) limit(what string, n int64) {
@@ -305,7 +309,13 @@ func (x *interp) form(res pdf.Dict, name string, gs gstate, depth int) {
 	if fres == nil {
 		fres = res // older files: the form uses its parent's resources
 	}
-	data := x.streamData(st)
+	data, ok := x.formData[ref]
+	if !ok {
+		data = x.streamData(st)
+		if ref != (pdf.Ref{}) {
+			x.formData[ref] = data
+		}
+	}
 	if data == nil {
 		return
 	}

@@ -130,7 +130,7 @@ func Find(doc *pdf.Document, marker string, opts *Options) ([]Hit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("textpos: reading the page tree: %w", err)
 	}
-	x := &interp{doc: doc, lim: o.Limits.withDefaults(), fonts: map[pdf.Ref]*font{}}
+	x := &interp{doc: doc, lim: o.Limits.withDefaults(), fonts: map[pdf.Ref]*font{}, formData: map[pdf.Ref][]byte{}}
 	var hits []Hit
 	for i, pg := range pages {
 		x.glyphs, x.text = x.glyphs[:0], x.text[:0]

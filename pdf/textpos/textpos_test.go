@@ -198,6 +198,14 @@ func TestLimits(t *testing.T) {
 	if err != nil || len(hits) != 1 {
 		t.Fatalf("self-drawing form: %v %v", hits, err)
 	}
+	// A form drawn on three pages is decoded (and counted) once.
+	const form = "BT /F1 10 Tf 5 5 Td (#f#) Tj ET"
+	shared := pages([]string{"/Fx Do", "/Fx Do", "/Fx Do"}, "<< /XObject << /Fx 9 0 R >> /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
+		stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", []byte(form)))
+	hits, err = Find(open(t, shared), "#f#", &Options{Limits: Limits{MaxBytes: int64(3*len("/Fx Do") + len(form) + 10)}})
+	if err != nil || len(hits) != 3 || hits[2].Page != 3 {
+		t.Errorf("a form on three pages: %+v %v", hits, err)
+	}
 	big := pages([]string{strings.Repeat("1 0 0 1 0 0 cm ", 5000)}, helv)
 	if _, err := Find(open(t, big), "#x#", &Options{Limits: Limits{MaxOps: 1000}}); !errors.Is(err, pdf.ErrLimit) {
 		t.Errorf("operators: %v", err)
