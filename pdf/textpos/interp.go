@@ -140,6 +140,10 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 	lost := 0 // q operators beyond maxSaved, undone by Q first
 	tm, tlm := identity, identity
 	var ops []operand
+	// The fonts this stream selected, by resource name: a font given as
+	// a direct dictionary (not cached by reference in x.fonts) is read
+	// once per stream, not at every Tf.
+	used := map[string]*font{}
 	nums := func(args []operand, n int) (v [6]float64, ok bool) {
 		if len(args) < n {
 			return v, false
@@ -214,7 +218,13 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 			tm, tlm = identity, identity
 		case "Tf":
 			if len(args) >= 2 && args[len(args)-2].kind == kName && args[len(args)-1].kind == kNum {
-				gs.font = x.fontOf(res, string(args[len(args)-2].str))
+				name := args[len(args)-2].str
+				f, ok := used[string(name)]
+				if !ok {
+					f = x.fontOf(res, string(name))
+					used[string(name)] = f
+				}
+				gs.font = f
 				gs.size = args[len(args)-1].num
 			}
 		case "Tc", "Tw", "Tz", "TL", "Ts":

@@ -206,6 +206,15 @@ func TestLimits(t *testing.T) {
 	if err != nil || len(hits) != 3 || hits[2].Page != 3 {
 		t.Errorf("a form on three pages: %+v %v", hits, err)
 	}
+	// A font given as a direct dictionary, selected three times: its
+	// ToUnicode CMap is decoded (and counted) once.
+	const cmap = "1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <20> <7E> <0020> endbfrange"
+	const tf = "BT /F1 10 Tf (#a#) Tj /F1 10 Tf (#a#) Tj /F1 10 Tf (#a#) Tj ET"
+	direct := pages([]string{tf}, "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 5 0 R >> >> >>", stream("", []byte(cmap)))
+	hits, err = Find(open(t, direct), "#a#", &Options{Limits: Limits{MaxBytes: int64(len(tf) + len(cmap) + 10)}})
+	if err != nil || len(hits) != 3 {
+		t.Errorf("a direct font selected three times: %+v %v", hits, err)
+	}
 	big := pages([]string{strings.Repeat("1 0 0 1 0 0 cm ", 5000)}, helv)
 	if _, err := Find(open(t, big), "#x#", &Options{Limits: Limits{MaxOps: 1000}}); !errors.Is(err, pdf.ErrLimit) {
 		t.Errorf("operators: %v", err)
