@@ -99,6 +99,18 @@ func isDelim(c byte) bool {
 	return false
 }
 
+// IsWhiteSpace reports whether c is one of PDF's white-space characters
+// (ISO 32000-1, 7.2.2), for readers of content streams and CMaps.
+func IsWhiteSpace(c byte) bool { return isSpace(c) }
+
+// IsDelimiter reports whether c is one of PDF's delimiter characters
+// (ISO 32000-1, 7.2.2).
+func IsDelimiter(c byte) bool { return isDelim(c) }
+
+// HexDigit returns the value of the hexadecimal digit c, or -1 when c is
+// not one.
+func HexDigit(c byte) int { return unhex(c) }
+
 type tokKind int
 
 const (

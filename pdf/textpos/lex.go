@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"segel/pdf"
 )
 
 // opKind is the kind of a content-stream operand.
@@ -45,18 +47,6 @@ type lexer struct {
 	maxOps int
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return true
-	}
-	return false
-}
-
 func (l *lexer) skipSpace() {
 	for l.i < len(l.b) {
 		c := l.b[l.i]
@@ -66,7 +56,7 @@ func (l *lexer) skipSpace() {
 			}
 			continue
 		}
-		if !isSpace(c) {
+		if !pdf.IsWhiteSpace(c) {
 			return
 		}
 		l.i++
@@ -123,7 +113,7 @@ func (l *lexer) object(depth int) (o operand, kw string, isKw bool) {
 	case c == '/':
 		l.i++
 		start := l.i
-		for l.i < len(l.b) && !isSpace(l.b[l.i]) && !isDelim(l.b[l.i]) {
+		for l.i < len(l.b) && !pdf.IsWhiteSpace(l.b[l.i]) && !pdf.IsDelimiter(l.b[l.i]) {
 			l.i++
 		}
 		return operand{kind: kName, str: unescapeName(l.b[start:min(l.i, start+maxToken)])}, "", false
@@ -157,7 +147,7 @@ func (l *lexer) object(depth int) (o operand, kw string, isKw bool) {
 		return operand{kind: kOther}, "", false
 	}
 	start := l.i
-	for l.i < len(l.b) && !isSpace(l.b[l.i]) && !isDelim(l.b[l.i]) {
+	for l.i < len(l.b) && !pdf.IsWhiteSpace(l.b[l.i]) && !pdf.IsDelimiter(l.b[l.i]) {
 		l.i++
 	}
 	tok := l.b[start:l.i]
@@ -266,7 +256,7 @@ func (l *lexer) hex() []byte {
 		if c == '>' {
 			break
 		}
-		v := unhex(c)
+		v := pdf.HexDigit(c)
 		if v < 0 {
 			continue
 		}
@@ -285,24 +275,12 @@ func (l *lexer) hex() []byte {
 	return out
 }
 
-func unhex(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
-}
-
 // unescapeName decodes #xx escapes of a name.
 func unescapeName(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
-		if b[i] == '#' && i+2 < len(b) && unhex(b[i+1]) >= 0 && unhex(b[i+2]) >= 0 {
-			out = append(out, byte(unhex(b[i+1])<<4|unhex(b[i+2])))
+		if b[i] == '#' && i+2 < len(b) && pdf.HexDigit(b[i+1]) >= 0 && pdf.HexDigit(b[i+2]) >= 0 {
+			out = append(out, byte(pdf.HexDigit(b[i+1])<<4|pdf.HexDigit(b[i+2])))
 			i += 2
 			continue
 		}
@@ -351,8 +329,8 @@ func (l *lexer) skipInlineImage() {
 		l.i++ // the single white-space byte after ID
 	}
 	for l.i+1 < len(l.b) {
-		if l.b[l.i] == 'E' && l.b[l.i+1] == 'I' && (l.i == 0 || isSpace(l.b[l.i-1])) &&
-			(l.i+2 >= len(l.b) || isSpace(l.b[l.i+2]) || isDelim(l.b[l.i+2])) {
+		if l.b[l.i] == 'E' && l.b[l.i+1] == 'I' && (l.i == 0 || pdf.IsWhiteSpace(l.b[l.i-1])) &&
+			(l.i+2 >= len(l.b) || pdf.IsWhiteSpace(l.b[l.i+2]) || pdf.IsDelimiter(l.b[l.i+2])) {
 			l.i += 2
 			return
 		}
