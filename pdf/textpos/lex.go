@@ -73,25 +73,24 @@ func (l *lexer) next(ops []operand) (op string, operands []operand, ok bool) {
 			return "", ops, false
 		}
 		o, kw, isKw := l.object(0)
-		if !isKw {
-			if limit := max(l.maxOps, maxOperands); len(ops) >= limit {
-				// Drop the older half at once: dropping one operand at a
-				// time moves the whole slice for each operand after the
-				// limit (minutes for a 1 MiB CMap of bare numbers).
-				ops = ops[:copy(ops, ops[len(ops)-limit/2:])]
+		if isKw {
+			switch kw {
+			case "true", "false", "null":
+				o, isKw = operand{kind: kOther}, false // an operand
+			case "BI":
+				l.skipInlineImage()
+				return "BI", ops[:0], true
+			default:
+				return kw, ops, true
 			}
-			ops = append(ops, o)
-			continue
 		}
-		switch kw {
-		case "true", "false", "null":
-			ops = append(ops, operand{kind: kOther})
-			continue
-		case "BI":
-			l.skipInlineImage()
-			return "BI", ops[:0], true
+		if limit := max(l.maxOps, maxOperands); len(ops) >= limit {
+			// Drop the older half at once: dropping one operand at a
+			// time moves the whole slice for each operand after the
+			// limit (minutes for a 1 MiB CMap of bare numbers).
+			ops = ops[:copy(ops, ops[len(ops)-limit/2:])]
 		}
-		return kw, ops, true
+		ops = append(ops, o)
 	}
 }
 

@@ -403,4 +403,9 @@ func TestManyOperands(t *testing.T) {
 	if err != nil || len(hits) != 1 || math.Abs(hits[0].X-70) > 0.01 || math.Abs(hits[0].Y-80) > 0.01 {
 		t.Errorf("after 2 Mi operands: %+v %v", hits, err)
 	}
+	// true, false and null are operands too: kept within the bound.
+	l := &lexer{b: []byte(strings.Repeat("true null ", 1000) + "cm")}
+	if op, args, _ := l.next(nil); op != "cm" || len(args) > maxOperands {
+		t.Errorf("%s after 2,000 booleans and nulls: %d operands kept, want at most %d", op, len(args), maxOperands)
+	}
 }
