@@ -85,7 +85,7 @@ func parseCMap(data []byte) *cmap {
 		if !ok {
 			break
 		}
-		switch op {
+		switch string(op) {
 		case "endcodespacerange":
 			for i := 0; i+1 < len(args); i += 2 {
 				lo, n, ok1 := codeOf(args[i].str)

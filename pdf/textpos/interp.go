@@ -187,11 +187,12 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 		})
 	}
 	for x.err == nil {
-		op, args, ok := l.next(ops)
+		opb, args, ok := l.next(ops)
 		ops = args
 		if !ok {
 			return
 		}
+		op := string(opb) // does not escape: no allocation
 		if x.ops++; x.ops > x.lim.MaxOps {
 			x.limit("content operators", x.lim.MaxOps)
 			return

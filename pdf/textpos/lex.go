@@ -64,22 +64,23 @@ func (l *lexer) skipSpace() {
 }
 
 // next returns the next operator and its operands (appended to ops[:0]),
-// or ok false at the end of the stream.
-func (l *lexer) next(ops []operand) (op string, operands []operand, ok bool) {
+// or ok false at the end of the stream. The operator's bytes are those of
+// the stream (at most 32): nothing is allocated for it.
+func (l *lexer) next(ops []operand) (op []byte, operands []operand, ok bool) {
 	ops = ops[:0]
 	for {
 		l.skipSpace()
 		if l.i >= len(l.b) {
-			return "", ops, false
+			return nil, ops, false
 		}
 		o, kw, isKw := l.object(0)
 		if isKw {
-			switch kw {
+			switch string(kw) {
 			case "true", "false", "null":
 				o, isKw = operand{kind: kOther}, false // an operand
 			case "BI":
 				l.skipInlineImage()
-				return "BI", ops[:0], true
+				return kw, ops[:0], true
 			default:
 				return kw, ops, true
 			}
@@ -96,26 +97,26 @@ func (l *lexer) next(ops []operand) (op string, operands []operand, ok bool) {
 
 // object reads one object, or a keyword (isKw). The caller has skipped
 // white space and checked that bytes remain.
-func (l *lexer) object(depth int) (o operand, kw string, isKw bool) {
+func (l *lexer) object(depth int) (o operand, kw []byte, isKw bool) {
 	c := l.b[l.i]
 	switch {
 	case c == '(':
 		l.i++
-		return operand{kind: kString, str: l.literal()}, "", false
+		return operand{kind: kString, str: l.literal()}, nil, false
 	case c == '<' && l.i+1 < len(l.b) && l.b[l.i+1] == '<':
 		l.i += 2
 		l.skipDict(depth)
-		return operand{kind: kOther}, "", false
+		return operand{kind: kOther}, nil, false
 	case c == '<':
 		l.i++
-		return operand{kind: kString, str: l.hex()}, "", false
+		return operand{kind: kString, str: l.hex()}, nil, false
 	case c == '/':
 		l.i++
 		start := l.i
 		for l.i < len(l.b) && !pdf.IsWhiteSpace(l.b[l.i]) && !pdf.IsDelimiter(l.b[l.i]) {
 			l.i++
 		}
-		return operand{kind: kName, str: unescapeName(l.b[start:min(l.i, start+maxToken)])}, "", false
+		return operand{kind: kName, str: unescapeName(l.b[start:min(l.i, start+maxToken)])}, nil, false
 	case c == '[':
 		l.i++
 		var arr []operand
@@ -140,10 +141,10 @@ func (l *lexer) object(depth int) (o operand, kw string, isKw bool) {
 				arr = append(arr, e)
 			}
 		}
-		return operand{kind: kArray, arr: arr}, "", false
+		return operand{kind: kArray, arr: arr}, nil, false
 	case c == ']' || c == '>' || c == ')' || c == '{' || c == '}':
 		l.i++ // stray delimiter
-		return operand{kind: kOther}, "", false
+		return operand{kind: kOther}, nil, false
 	}
 	start := l.i
 	for l.i < len(l.b) && !pdf.IsWhiteSpace(l.b[l.i]) && !pdf.IsDelimiter(l.b[l.i]) {
@@ -151,12 +152,12 @@ func (l *lexer) object(depth int) (o operand, kw string, isKw bool) {
 	}
 	tok := l.b[start:l.i]
 	if n, ok := number(tok); ok {
-		return operand{kind: kNum, num: n}, "", false
+		return operand{kind: kNum, num: n}, nil, false
 	}
 	if len(tok) > 32 {
 		tok = tok[:32] // no operator (or CMap keyword) is that long
 	}
-	return operand{}, string(tok), true
+	return operand{}, tok, true
 }
 
 // number parses a PDF number; non-finite values become 0.
@@ -317,10 +318,10 @@ func (l *lexer) skipInlineImage() {
 			return
 		}
 		_, kw, isKw := l.object(0)
-		if isKw && kw == "ID" {
+		if isKw && string(kw) == "ID" {
 			break
 		}
-		if isKw && kw == "EI" {
+		if isKw && string(kw) == "EI" {
 			return
 		}
 	}

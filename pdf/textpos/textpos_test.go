@@ -405,7 +405,7 @@ func TestManyOperands(t *testing.T) {
 	}
 	// true, false and null are operands too: kept within the bound.
 	l := &lexer{b: []byte(strings.Repeat("true null ", 1000) + "cm")}
-	if op, args, _ := l.next(nil); op != "cm" || len(args) > maxOperands {
+	if op, args, _ := l.next(nil); string(op) != "cm" || len(args) > maxOperands {
 		t.Errorf("%s after 2,000 booleans and nulls: %d operands kept, want at most %d", op, len(args), maxOperands)
 	}
 }
