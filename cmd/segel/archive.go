@@ -223,7 +223,7 @@ func summary(w io.Writer, results []archiveResult, now time.Time) {
 			}
 			org := s.org
 			if org == "" {
-				org = "(no organisation)"
+				org = tr("(no organisation)")
 			}
 			byOrg[org]++
 			if lowest == "" || levelRank(s.level) < levelRank(lowest) {
@@ -241,7 +241,7 @@ func summary(w io.Writer, results []archiveResult, now time.Time) {
 			byLevel[lowest]++
 		}
 		if !ltv && !expiry.IsZero() && expiry.Before(now.AddDate(1, 0, 0)) {
-			soon = append(soon, fmt.Sprintf("%s (certificate expires %s)", r.File, expiry.Format(time.DateOnly)))
+			soon = append(soon, fmt.Sprintf("%s ("+tr("certificate expires %s")+")", r.File, expiry.Format(time.DateOnly)))
 		}
 	}
 	fmt.Fprintf(w, "%s: %d file(s)\n", tr("summary"), len(results))
@@ -269,7 +269,7 @@ func summary(w io.Writer, results []archiveResult, now time.Time) {
 		fmt.Fprintln(w)
 	}
 	if len(soon) > 0 {
-		fmt.Fprintf(w, "  %s (%d): extend them with segel extend --level B-LTA\n", tr("without LTV, certificate expiring within a year"), len(soon))
+		fmt.Fprintf(w, "  %s (%d): %s\n", tr("without LTV, certificate expiring within a year"), len(soon), tr("extend them with segel extend --level B-LTA"))
 		for _, s := range soon {
 			fmt.Fprintf(w, "    %s\n", s)
 		}
@@ -630,9 +630,10 @@ func (w *reportWriter) writeHTML() error {
 		}
 		bars = append(bars, bar{Label: k, Count: w.counts[k], Y: 10 + i*30, W: 20 + 380*w.counts[k]/maxN, TextY: 28 + i*30, Color: color})
 	}
-	t := map[string]string{"title": "segel verification report", "file": "File", "verdict": "Verdict", "signers": "Signers", "levels": "PAdES levels", "errors": "Errors", "files": "files", "lang": "en"}
+	t := map[string]string{"title": tr("segel verification report"), "file": tr("File"), "verdict": tr("Verdict"), "signers": tr("Signers"),
+		"levels": tr("PAdES levels"), "errors": tr("Errors"), "files": tr("files"), "lang": "en"}
 	if indonesian() {
-		t = map[string]string{"title": "Laporan pemeriksaan segel", "file": "Berkas", "verdict": "Hasil", "signers": "Penanda tangan", "levels": "Level PAdES", "errors": "Galat", "files": "berkas", "lang": "id"}
+		t["lang"] = "id"
 	}
 	if err := htmlTmpl.ExecuteTemplate(w.bw, "head", map[string]any{"T": t, "Bars": bars, "H": 20 + 30*len(bars), "N": w.n, "When": time.Now().Format(time.RFC3339)}); err != nil {
 		return err

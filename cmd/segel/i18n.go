@@ -44,8 +44,7 @@ var catalogID = map[string]string{
 	"by PAdES level (lowest per file)": "menurut level PAdES (terendah per berkas)",
 	"by certificate expiry year":       "menurut tahun berakhirnya sertifikat",
 	"without LTV, certificate expiring within a year": "tanpa LTV, sertifikat berakhir dalam setahun",
-	"internal error":                  "galat internal",
-	"run \"%s --help\" for its usage": "jalankan \"%s --help\" untuk cara pemakaiannya",
+	"internal error": "galat internal",
 	"this is a bug in segel; please report it with the command you ran (not the file)": "ini kutu (bug) di segel; laporkan beserta perintah yang dijalankan (bukan berkasnya)",
 
 	// cliargs.go
@@ -58,17 +57,11 @@ var catalogID = map[string]string{
 	"%s has no flag %s":                                                  "%s tidak punya opsi %s",
 	"run \"%s --help\" for its flags":                                    "jalankan \"%s --help\" untuk daftar opsinya",
 	"or":                                                                 "atau",
-	"Required flags %s not set":                                          "opsi wajib %s belum diberikan",
-	"Required flag %s not set":                                           "opsi wajib %s belum diberikan",
-	"completion takes one shell: bash, zsh or fish":                      "completion memerlukan satu shell: bash, zsh atau fish",
 
 	// verify.go
 	"verify needs at least one FILE or DIR":                            "verify memerlukan paling sedikit satu BERKAS atau FOLDER",
 	"no PDF files found":                                               "tidak ada berkas PDF",
-	"%s: no such file or folder":                                       "%s: berkas atau folder tidak ada",
 	"--at %q is not an RFC 3339 time (e.g. 2026-11-27T10:00:00+07:00)": "--at %q bukan waktu RFC 3339 (mis. 2026-11-27T10:00:00+07:00)",
-	"--shard %q: write i/N with 0 <= i < N (e.g. 0/4)":                 "--shard %q: tulis i/N dengan 0 <= i < N (mis. 0/4)",
-	"--report %q: the name must end in .jsonl, .csv or .html":          "--report %q: nama harus berakhiran .jsonl, .csv atau .html",
 
 	// report.go: the readable report.
 	"%d signature(s), %d revision(s)":     "%d tanda tangan, %d revisi",
@@ -80,7 +73,6 @@ var catalogID = map[string]string{
 	"location":                            "lokasi",
 	"chain":                               "rantai",
 	"checks":                              "pemeriksaan",
-	"covers revision %d of %d":            "mencakup revisi %d dari %d",
 	"revision %d of %d":                   "revisi %d dari %d",
 	"revocation":                          "pencabutan",
 	"changes after signing":               "perubahan setelah ditandatangani",
@@ -93,24 +85,16 @@ var catalogID = map[string]string{
 	"no chain can be trusted without trust roots: pass --trust ROOTS.pem":                                                                   "tanpa akar tepercaya tidak ada rantai yang dapat dipercaya: berikan --trust AKAR.pem",
 	"revocation was checked only against the data in the file: --online asks the certificates' OCSP responders and CRL distribution points": "status pencabutan hanya diperiksa dengan data di dalam berkas: --online bertanya ke OCSP dan CRL sertifikatnya",
 
-	// summary.go
-	"interrupted: %d of %d file(s) verified": "dihentikan: %d dari %d berkas diperiksa",
-	"(none)":                                 "(tidak ada)",
-	"(unknown)":                              "(tidak diketahui)",
-	"(not PAdES)":                            "(bukan PAdES)",
-	"expires %s":                             "kedaluwarsa %s",
-
-	// report_html.go
-	"Verification report":             "Laporan verifikasi",
-	"File":                            "Berkas",
-	"Verdict":                         "Putusan",
-	"Signatures":                      "Tanda tangan",
-	"Signers":                         "Penanda tangan",
-	"Levels":                          "Level",
-	"Size":                            "Ukuran",
-	"Details":                         "Rincian",
-	"Generated":                       "Dibuat",
-	"Click a column heading to sort.": "Klik judul kolom untuk mengurutkan.",
-	"Errors":                          "Galat",
-	"Warnings":                        "Peringatan",
+	// archive.go: the summary, the HTML report; verify.go: interruption.
+	"certificate expires %s":                      "sertifikat berakhir %s",
+	"extend them with segel extend --level B-LTA": "perpanjang dengan segel extend --level B-LTA",
+	"(no organisation)":                           "(tanpa instansi)",
+	"segel verification report":                   "Laporan pemeriksaan segel",
+	"File":                                        "Berkas",
+	"Verdict":                                     "Hasil",
+	"Signers":                                     "Penanda tangan",
+	"PAdES levels":                                "Level PAdES",
+	"Errors":                                      "Galat",
+	"files":                                       "berkas",
+	"interrupted: %d of %d file(s) verified":      "dihentikan: %d dari %d berkas diperiksa",
 }

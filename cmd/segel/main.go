@@ -46,11 +46,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer stop()
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "segel: internal error: %v\n", r)
+			fmt.Fprintf(stderr, "segel: %s: %v\n", tr("internal error"), r)
 			if os.Getenv("SEGEL_DEBUG") != "" {
 				fmt.Fprintf(stderr, "%s\n", debug.Stack())
 			}
-			fmt.Fprintln(stderr, "segel: hint: this is a bug in segel; please report it with the command you ran (not the file)")
+			fmt.Fprintf(stderr, "segel: %s: %s\n", tr("hint"), tr("this is a bug in segel; please report it with the command you ran (not the file)"))
 			code = exitInternal
 		}
 	}()

@@ -46,7 +46,7 @@ func verifyCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
-				return usageError{errors.New("verify needs at least one FILE or DIR")}
+				return usageError{errors.New(tr("verify needs at least one FILE or DIR"))}
 			}
 			tuneGC()
 			// One cache for the run: the files share CAs, TSAs and
@@ -62,7 +62,7 @@ func verifyCommand() *cli.Command {
 			if at := c.String("at"); at != "" {
 				t, err := time.Parse(time.RFC3339, at)
 				if err != nil {
-					return usageError{fmt.Errorf("--at %q is not an RFC 3339 time (e.g. 2026-11-27T10:00:00+07:00)", at)}
+					return usageError{fmt.Errorf(tr("--at %q is not an RFC 3339 time (e.g. 2026-11-27T10:00:00+07:00)"), at)}
 				}
 				opts.Time = t
 			}
@@ -123,7 +123,7 @@ func verifyCommand() *cli.Command {
 				if len(problems) > 0 {
 					return exitError{exitUsage}
 				}
-				return usageError{errors.New("no PDF files found")}
+				return usageError{errors.New(tr("no PDF files found"))}
 			}
 			var sr *stateRun
 			if db := c.String("state"); db != "" {
@@ -305,7 +305,7 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 		}
 		code := 0
 		if r.err != nil {
-			fmt.Fprintf(stderr, "segel: error: %s: %v\n", f, r.err)
+			fmt.Fprintf(stderr, "segel: %s: %s: %v\n", tr("error"), f, r.err)
 			code = exitUsage
 		} else {
 			if asJSON {
