@@ -76,7 +76,7 @@ func (l Limits) withDefaults() Limits {
 		d.MaxOps = l.MaxOps
 	}
 	if l.MaxGlyphs > 0 {
-		d.MaxGlyphs = l.MaxGlyphs
+		d.MaxGlyphs = min(l.MaxGlyphs, math.MaxInt32) // glyph numbers are int32
 	}
 	return d
 }
@@ -161,13 +161,16 @@ func normalise(s string) string {
 
 // match finds want in the text of glyphs (in buf) and returns the boxes.
 func match(glyphs []glyph, buf []byte, want []rune) []Hit {
-	var text []byte
-	var owner []int // glyph of each byte of text
+	// The glyphs' text plus the spaces and line breaks between them: a
+	// little more than buf.
+	hint := len(buf) + len(glyphs)/8 + 16
+	text := make([]byte, 0, hint)
+	owner := make([]int32, 0, hint) // glyph of each byte of text (MaxGlyphs < 2^31)
 	add := func(r rune, g int) {
 		n := len(text)
 		text = utf8.AppendRune(text, r)
 		for range len(text) - n {
-			owner = append(owner, g)
+			owner = append(owner, int32(g))
 		}
 	}
 	space := func(g int) {
