@@ -60,6 +60,7 @@ var catalogID = map[string]string{
 
 	// verify.go
 	"verify needs at least one FILE or DIR":                            "verify memerlukan paling sedikit satu BERKAS atau FOLDER",
+	"%s is not a regular file":                                         "%s bukan berkas biasa",
 	"no PDF files found":                                               "tidak ada berkas PDF",
 	"--at %q is not an RFC 3339 time (e.g. 2026-11-27T10:00:00+07:00)": "--at %q bukan waktu RFC 3339 (mis. 2026-11-27T10:00:00+07:00)",
 

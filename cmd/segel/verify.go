@@ -216,6 +216,12 @@ func collectPDFs(args []string) ([]string, []error) {
 			continue
 		}
 		if !st.IsDir() {
+			if !st.Mode().IsRegular() {
+				// A pipe or a device: opening it may wait for ever,
+				// and it has no size to read a PDF by.
+				problems = append(problems, fmt.Errorf(tr("%s is not a regular file"), a))
+				continue
+			}
 			out = append(out, a)
 			continue
 		}
