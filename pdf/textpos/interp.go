@@ -33,8 +33,12 @@ type glyph struct {
 	t0, t1 uint32  // its text: interp.text[t0:t1]
 	x0, y0 float64 // baseline start
 	x1, y1 float64 // baseline end (start + advance)
-	ux, uy float64 // the font size's height, as a vector
+	sx, sy float32 // then the character and word spacing (Tc, Tw)
+	ux, uy float32 // the font size's height, as a vector
 }
+
+// up returns the font size's height vector.
+func (g *glyph) up() (float64, float64) { return float64(g.ux), float64(g.uy) }
 
 // gstate is the part of the graphics state the locator tracks.
 type gstate struct {
@@ -167,6 +171,10 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 		}
 		f.codes(s, func(c code) {
 			w0 := f.width(c)
+			tx := w0*gs.size + gs.tc
+			if c.n == 1 && c.c == ' ' {
+				tx += gs.tw
+			}
 			trm := matrix{gs.size * gs.th, 0, 0, gs.size, 0, gs.trise}.mul(tm).mul(gs.ctm)
 			if len(x.glyphs) < x.lim.MaxGlyphs {
 				g := glyph{t0: uint32(len(x.text))}
@@ -174,14 +182,14 @@ func (x *interp) run(data []byte, res pdf.Dict, gs gstate, depth int) {
 				g.t1 = uint32(len(x.text))
 				g.x0, g.y0 = trm.apply(0, 0)
 				g.x1, g.y1 = trm.apply(w0, 0)
-				g.ux, g.uy = trm[2], trm[3]
+				if gs.size != 0 {
+					px, py := trm.apply(tx/gs.size, 0)
+					g.sx, g.sy = float32(px-g.x1), float32(py-g.y1)
+				}
+				g.ux, g.uy = float32(trm[2]), float32(trm[3])
 				x.glyphs = append(x.glyphs, g)
 			} else {
 				x.limit("glyphs on a page", int64(x.lim.MaxGlyphs))
-			}
-			tx := w0*gs.size + gs.tc
-			if c.n == 1 && c.c == ' ' {
-				tx += gs.tw
 			}
 			tm = matrix{1, 0, 0, 1, tx * gs.th, 0}.mul(tm)
 		})

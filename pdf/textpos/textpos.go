@@ -16,8 +16,9 @@
 // (non-embedded Helvetica, Times, Courier without /Widths).
 //
 // Glyphs are joined in content order; a gap of more than a quarter of
-// the font size between two glyphs on one line reads as a space, a move
-// to another line as a line break. So a marker is found when it is shown
+// the font size between two glyphs on one line (after the character and
+// word spacing of Tc and Tw) reads as a space, a move to another line as
+// a line break. So a marker is found when it is shown
 // in one piece or in several (Tj after Tj, TJ pieces with kerning, one
 // glyph at a time) on one line.
 //
@@ -223,19 +224,22 @@ const (
 // gap tells how glyph b follows glyph a: on the same line closely, after
 // a word gap, or on another line.
 func gap(a, b glyph) gapKind {
-	size := math.Hypot(a.ux, a.uy)
+	ux, uy := a.up()
+	size := math.Hypot(ux, uy)
 	dx, dy := a.x1-a.x0, a.y1-a.y0
 	n := math.Hypot(dx, dy)
 	if n == 0 || size == 0 {
 		// No advance (a zero-width glyph): use the baseline direction of
 		// the size vector turned clockwise.
-		dx, dy, n = a.uy, -a.ux, size
+		dx, dy, n = uy, -ux, size
 	}
 	if n == 0 || !finite(dx, dy, n, size) {
 		return gapLine
 	}
 	dx, dy = dx/n, dy/n
-	vx, vy := b.x0-a.x1, b.y0-a.y1
+	// From where a's spacing left the text position: letter-spaced text
+	// is one word, as pdftotext reads it.
+	vx, vy := b.x0-(a.x1+float64(a.sx)), b.y0-(a.y1+float64(a.sy))
 	along := vx*dx + vy*dy
 	across := vx*-dy + vy*dx
 	switch {
@@ -252,13 +256,15 @@ func gap(a, b glyph) gapKind {
 func box(gs []glyph) (Hit, bool) {
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
-	for _, g := range gs {
-		for _, p := range [][2]float64{{g.x0, g.y0}, {g.x1, g.y1}, {g.x0 + g.ux, g.y0 + g.uy}, {g.x1 + g.ux, g.y1 + g.uy}} {
+	for i := range gs {
+		g := &gs[i]
+		ux, uy := g.up()
+		for _, p := range [][2]float64{{g.x0, g.y0}, {g.x1, g.y1}, {g.x0 + ux, g.y0 + uy}, {g.x1 + ux, g.y1 + uy}} {
 			minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
 			minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
 		}
 	}
-	h := Hit{X: minX, Y: minY, Width: maxX - minX, Height: maxY - minY, Size: math.Hypot(gs[0].ux, gs[0].uy)}
+	h := Hit{X: minX, Y: minY, Width: maxX - minX, Height: maxY - minY, Size: math.Hypot(gs[0].up())}
 	return h, finite(h.X, h.Y, h.Width, h.Height, h.Size)
 }
 

@@ -409,3 +409,17 @@ func TestManyOperands(t *testing.T) {
 		t.Errorf("%s after 2,000 booleans and nulls: %d operands kept, want at most %d", op, len(args), maxOperands)
 	}
 }
+
+// TestLetterSpacing: character spacing (Tc) does not split a word, as in
+// pdftotext, which reads "#ttd#" set with 4 Tc at 12 pt as one word at
+// the same box; the box ends at the last glyph, without its spacing.
+func TestLetterSpacing(t *testing.T) {
+	for _, tc := range []float64{4, 6} {
+		data := pages([]string{"BT /F1 12 Tf " + ftoa(tc) + " Tc 100 500 Td (Tanda #ttd# di) Tj ET"}, helv)
+		hits, err := Find(open(t, data), "#ttd#", nil)
+		x, w := 100+afmWidth(afm.Helvetica, "Tanda ", 12)+6*tc, afmWidth(afm.Helvetica, "#ttd#", 12)+4*tc
+		if err != nil || len(hits) != 1 || math.Abs(hits[0].X-x) > 0.01 || math.Abs(hits[0].Width-w) > 0.01 || math.Abs(hits[0].Y-500) > 0.01 {
+			t.Errorf("Tc %g: %+v %v, want x %.3f width %.3f", tc, hits, err, x, w)
+		}
+	}
+}
