@@ -44,6 +44,11 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C cancels the run (the files under way finish or
+	// stop, the summary says how far it got); once it has, the signals
+	// have their default action again, so a second Ctrl-C ends segel
+	// even while it waits on something no context reaches.
+	go func() { <-ctx.Done(); stop() }()
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "segel: %s: %v\n", tr("internal error"), r)
