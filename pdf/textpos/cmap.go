@@ -150,8 +150,54 @@ func parseCMap(data []byte) *cmap {
 			}
 		}
 	}
-	sort.SliceStable(m.uniRng, func(i, j int) bool { return m.uniRng[i].lo < m.uniRng[j].lo })
+	sortSpans(m.uniRng)
+	sortSpans(m.cidRng)
 	return m
+}
+
+// span is a range of codes or CIDs: textRange, cidRange, wRange.
+type span interface {
+	span() (n int, lo, hi uint32)
+}
+
+func (r *textRange) span() (int, uint32, uint32) { return r.n, r.lo, r.hi }
+func (r *cidRange) span() (int, uint32, uint32)  { return r.n, r.lo, r.hi }
+func (r *wRange) span() (int, uint32, uint32)    { return 0, r.lo, r.hi }
+
+// sortSpans orders ranges by their start, keeping the file order of
+// ranges that start together.
+func sortSpans[R any, P interface {
+	*R
+	span
+}](rs []R) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		_, a, _ := P(&rs[i]).span()
+		_, b, _ := P(&rs[j]).span()
+		return a < b
+	})
+}
+
+// maxOverlap is how many ranges starting at or below a code are tried:
+// ranges should not overlap, and a lookup runs once per glyph.
+const maxOverlap = 16
+
+// findSpan returns the index of the range of length n holding v among
+// rs (sorted by sortSpans): the one starting last at or below v, of the
+// maxOverlap nearest; -1 when none holds it.
+func findSpan[R any, P interface {
+	*R
+	span
+}](rs []R, n int, v uint32) int {
+	i := sort.Search(len(rs), func(i int) bool {
+		_, lo, _ := P(&rs[i]).span()
+		return lo > v
+	})
+	for j := i - 1; j >= 0 && j >= i-maxOverlap; j-- {
+		if rn, _, hi := P(&rs[j]).span(); rn == n && v <= hi {
+			return j
+		}
+	}
+	return -1
 }
 
 // appendText appends the text of a code to dst, and reports false when
@@ -161,13 +207,8 @@ func (m *cmap) appendText(dst []byte, code uint32, n int) ([]byte, bool) {
 	if s, ok := m.uni[key(n, code)]; ok {
 		return append(dst, s...), true
 	}
-	// The last range starting at or below code that holds it.
-	i := sort.Search(len(m.uniRng), func(i int) bool { return m.uniRng[i].lo > code })
-	for j := i - 1; j >= 0 && j >= i-16; j-- {
+	if j := findSpan(m.uniRng, n, code); j >= 0 {
 		r := &m.uniRng[j]
-		if r.n != n || code > r.hi || code < r.lo {
-			continue
-		}
 		off := code - r.lo
 		if r.inList {
 			if int(off) < len(r.list) {
@@ -198,11 +239,9 @@ func (m *cmap) cidOf(code uint32, n int) uint32 {
 	if c, ok := m.cid[key(n, code)]; ok {
 		return c
 	}
-	for i := len(m.cidRng) - 1; i >= 0; i-- {
-		r := m.cidRng[i]
-		if r.n == n && code >= r.lo && code <= r.hi {
-			return r.cid + (code - r.lo)
-		}
+	if j := findSpan(m.cidRng, n, code); j >= 0 {
+		r := &m.cidRng[j]
+		return r.cid + (code - r.lo)
 	}
 	if len(m.cid) > 0 || len(m.cidRng) > 0 {
 		return 0

@@ -87,10 +87,8 @@ func (f *font) width(c code) float64 {
 		if w, ok := f.cidW[cid]; ok {
 			return w * f.scale
 		}
-		for i := len(f.cidRng) - 1; i >= 0; i-- {
-			if r := f.cidRng[i]; cid >= r.lo && cid <= r.hi {
-				return r.w * f.scale
-			}
+		if j := findSpan(f.cidRng, 0, cid); j >= 0 {
+			return f.cidRng[j].w * f.scale
 		}
 		return f.dw * f.scale
 	}
@@ -160,6 +158,7 @@ func (x *interp) loadFont(fd pdf.Dict) *font {
 					f.dw = v
 				}
 				x.readW(f, cf["W"])
+				sortSpans(f.cidRng)
 			}
 		}
 		return f

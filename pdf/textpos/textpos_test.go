@@ -2,6 +2,7 @@ package textpos
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -421,5 +422,38 @@ func TestLetterSpacing(t *testing.T) {
 		if err != nil || len(hits) != 1 || math.Abs(hits[0].X-x) > 0.01 || math.Abs(hits[0].Width-w) > 0.01 || math.Abs(hits[0].Y-500) > 0.01 {
 			t.Errorf("Tc %g: %+v %v, want x %.3f width %.3f", tc, hits, err, x, w)
 		}
+	}
+}
+
+// TestManyRanges: a CID font whose encoding CMap and /W have 50,000
+// ranges each costs a search per glyph, not a scan of every range (that
+// was 200,000 × 100,000 steps for this page); the widths and CIDs are
+// those of the ranges.
+func TestManyRanges(t *testing.T) {
+	const n = 50_000
+	var enc, w strings.Builder
+	enc.WriteString("1 begincodespacerange <0000> <FFFF> endcodespacerange\n" + strconv.Itoa(n) + " begincidrange\n")
+	for k := range n {
+		fmt.Fprintf(&enc, "<%04X> <%04X> %d\n", k, k, k+1) // code k is CID k+1
+		fmt.Fprintf(&w, "%d %d %d ", k+1, k+1, 100+k%7)    // CID k+1 is 100 + k mod 7 wide
+	}
+	enc.WriteString("endcidrange")
+	uni := "1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <00FF> <0000> endbfrange"
+	content := "BT /T 10 Tf 10 10 Td <" + strings.Repeat("0041", 200_000) + "> Tj <0023007400740064002300> Tj ET"
+	data := pages([]string{content}, "<< /Font << /T 5 0 R >> >>",
+		"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding 6 0 R /DescendantFonts [7 0 R] /ToUnicode 8 0 R >>",
+		stream("/Type /CMap", []byte(enc.String())),
+		"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /DW 1000 /W ["+w.String()+"] >>",
+		stream("", []byte(uni)))
+	start := time.Now()
+	hits, err := Find(open(t, data), "#ttd#", nil)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	width := func(code int) float64 { return float64(100+code%7) / 1000 * 10 }
+	x := 10 + 200_000*width(0x41)
+	want := width(0x23) + width(0x74) + width(0x74) + width(0x64) + width(0x23)
+	if err != nil || len(hits) != 1 || math.Abs(hits[0].X-x) > 0.01 || math.Abs(hits[0].Width-want) > 0.01 {
+		t.Errorf("%+v %v, want x %.2f width %.3f", hits, err, x, want)
 	}
 }
