@@ -78,23 +78,30 @@ func (r *stateRun) due(ctx context.Context, files []string, recheck bool) []stri
 	return out
 }
 
-func (r *stateRun) record(ctx context.Context, f string, rep *verify.Report, verr error) error {
-	st, err := os.Stat(f)
+// record remembers the outcome v of verifying f, under the size and
+// modification time f had when it was opened for verifying: a file that
+// has changed since (or could not be opened) is not recorded, so the next
+// run verifies it again rather than pairing its new content with the old
+// verdict.
+func (r *stateRun) record(ctx context.Context, f string, v verifyResult) error {
+	fh, err := os.Open(f)
 	if err != nil {
 		return nil // gone meanwhile: nothing to remember
 	}
-	sum := ""
-	if fh, err := os.Open(f); err == nil {
-		h := sha256.New()
-		io.Copy(h, fh)
-		fh.Close()
-		sum = hex.EncodeToString(h.Sum(nil))
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil || v.mtime.IsZero() || st.Size() != v.size || !st.ModTime().Equal(v.mtime) {
+		return nil
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return nil
 	}
 	verdict := "ERROR"
-	if rep != nil && verr == nil {
-		verdict = rep.Indication
+	if v.rep != nil && v.err == nil {
+		verdict = v.rep.Indication
 	}
-	return r.st.Put(ctx, archive.Record{Path: f, Size: st.Size(), ModTime: st.ModTime(), SHA256: sum, Verdict: verdict,
+	return r.st.Put(ctx, archive.Record{Path: f, Size: v.size, ModTime: v.mtime, SHA256: hex.EncodeToString(h.Sum(nil)), Verdict: verdict,
 		CheckedAt: time.Now().UTC(), Version: r.version, Trust: r.trust})
 }
 
@@ -500,13 +507,12 @@ func newProgress(w io.Writer, total int) *progress {
 	return p
 }
 
-func (p *progress) add(file string) {
+// add counts one file of size bytes done.
+func (p *progress) add(size int64) {
 	p.done++
+	p.bytes += size
 	if !p.on {
 		return
-	}
-	if st, err := os.Stat(file); err == nil {
-		p.bytes += st.Size()
 	}
 	now := time.Now()
 	if now.Sub(p.last) < 200*time.Millisecond && p.done < p.total {

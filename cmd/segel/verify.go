@@ -164,19 +164,19 @@ func verifyCommand() *cli.Command {
 			var results []archiveResult
 			prog := newProgress(c.App.ErrWriter, len(files))
 			code := verifyFiles(c.Context, files, opts, jobs, c.Duration("timeout"), c.Bool("json"), c.App.Writer, c.App.ErrWriter,
-				func(f string, rep *verify.Report, err error) {
-					r := archiveResult{File: f, Rep: rep}
-					if err != nil {
-						r.Err = err.Error()
+				func(f string, v verifyResult) {
+					r := archiveResult{File: f, Rep: v.rep}
+					if v.err != nil {
+						r.Err = v.err.Error()
 					}
 					if rw != nil {
 						rw.Add(r)
 					}
-					r.Rep, r.Brief = nil, forSummary(rep)
+					r.Rep, r.Brief = nil, forSummary(v.rep)
 					results = append(results, r)
-					prog.add(f)
+					prog.add(v.size)
 					if sr != nil {
-						if err := sr.record(c.Context, f, rep, err); err != nil {
+						if err := sr.record(c.Context, f, v); err != nil {
 							fmt.Fprintf(c.App.ErrWriter, "segel: %s: %v\n", tr("error"), err)
 						}
 					}
@@ -249,6 +249,10 @@ type verifyResult struct {
 	rep         *verify.Report
 	err         error
 	interrupted bool
+	// size and mtime are the file's as it was opened for verifying
+	// (zero when it could not be).
+	size  int64
+	mtime time.Time
 }
 
 // tuneGC lets the heap grow to five times the live data between
@@ -266,7 +270,7 @@ func tuneGC() {
 
 // verifyFiles verifies files with jobs workers and prints the reports in
 // input order. It returns the exit status.
-func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, timeout time.Duration, asJSON bool, stdout, stderr io.Writer, each func(string, *verify.Report, error)) int {
+func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs int, timeout time.Duration, asJSON bool, stdout, stderr io.Writer, each func(string, verifyResult)) int {
 	results := make([]chan verifyResult, len(files))
 	for i := range results {
 		results[i] = make(chan verifyResult, 1)
@@ -307,7 +311,7 @@ func verifyFiles(ctx context.Context, files []string, opts verify.Options, jobs 
 			return worseExit(worst, exitInterrupted)
 		}
 		if each != nil {
-			each(f, r.rep, r.err)
+			each(f, r)
 		}
 		code := 0
 		if r.err != nil {
@@ -363,5 +367,5 @@ func verifyOne(ctx context.Context, path string, opts verify.Options, timeout ti
 		return verifyResult{err: err}
 	}
 	rep, err := verify.File(ctx, path, f, st.Size(), opts)
-	return verifyResult{rep: rep, err: err}
+	return verifyResult{rep: rep, err: err, size: st.Size(), mtime: st.ModTime()}
 }
