@@ -67,6 +67,20 @@ func Lookup(baseFont string) *Metrics {
 	return nil
 }
 
+// extraCodes are the WinAnsiEncoding codes above 127 with widths in the
+// tables: ellipsis, quoteleft, quoteright, quotedblleft, quotedblright,
+// bullet, endash, emdash, degree, eacute.
+var extraCodes = [...]byte{0x85, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0xB0, 0xE9}
+
+// extras maps extraCodes to the widths w, in that order.
+func extras(w ...uint16) map[byte]uint16 {
+	m := make(map[byte]uint16, len(extraCodes))
+	for i, c := range extraCodes {
+		m[c] = w[i]
+	}
+	return m
+}
+
 var courierWidths = func() (w [95]uint16) {
 	for i := range w {
 		w[i] = 600
@@ -74,7 +88,7 @@ var courierWidths = func() (w [95]uint16) {
 	return w
 }()
 
-var courierExtra = map[byte]uint16{0x85: 600, 0x91: 600, 0x92: 600, 0x93: 600, 0x94: 600, 0x95: 600, 0x96: 600, 0x97: 600, 0xB0: 600, 0xE9: 600}
+var courierExtra = extras(600, 600, 600, 600, 600, 600, 600, 600, 600, 600)
 
 var helveticaWidths = [95]uint16{
 	278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
@@ -85,7 +99,7 @@ var helveticaWidths = [95]uint16{
 	556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
 }
 
-var helveticaExtra = map[byte]uint16{0x85: 1000, 0x91: 222, 0x92: 222, 0x93: 333, 0x94: 333, 0x95: 350, 0x96: 556, 0x97: 1000, 0xB0: 400, 0xE9: 556}
+var helveticaExtra = extras(1000, 222, 222, 333, 333, 350, 556, 1000, 400, 556)
 
 var helveticaBoldWidths = [95]uint16{
 	278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,
@@ -96,7 +110,7 @@ var helveticaBoldWidths = [95]uint16{
 	611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
 }
 
-var helveticaBoldExtra = map[byte]uint16{0x85: 1000, 0x91: 278, 0x92: 278, 0x93: 500, 0x94: 500, 0x95: 350, 0x96: 556, 0x97: 1000, 0xB0: 400, 0xE9: 556}
+var helveticaBoldExtra = extras(1000, 278, 278, 500, 500, 350, 556, 1000, 400, 556)
 
 var timesRomanWidths = [95]uint16{
 	250, 333, 408, 500, 500, 833, 778, 180, 333, 333, 500, 564, 250, 333, 250, 278,
@@ -107,7 +121,7 @@ var timesRomanWidths = [95]uint16{
 	500, 500, 333, 389, 278, 500, 500, 722, 500, 500, 444, 480, 200, 480, 541,
 }
 
-var timesRomanExtra = map[byte]uint16{0x85: 1000, 0x91: 333, 0x92: 333, 0x93: 444, 0x94: 444, 0x95: 350, 0x96: 500, 0x97: 1000, 0xB0: 400, 0xE9: 444}
+var timesRomanExtra = extras(1000, 333, 333, 444, 444, 350, 500, 1000, 400, 444)
 
 var timesBoldWidths = [95]uint16{
 	250, 333, 555, 500, 500, 1000, 833, 278, 333, 333, 500, 570, 250, 333, 250, 278,
@@ -118,4 +132,4 @@ var timesBoldWidths = [95]uint16{
 	556, 556, 444, 389, 333, 556, 500, 722, 500, 500, 444, 394, 220, 394, 520,
 }
 
-var timesBoldExtra = map[byte]uint16{0x85: 1000, 0x91: 333, 0x92: 333, 0x93: 500, 0x94: 500, 0x95: 350, 0x96: 500, 0x97: 1000, 0xB0: 400, 0xE9: 444}
+var timesBoldExtra = extras(1000, 333, 333, 500, 500, 350, 500, 1000, 400, 444)
