@@ -189,6 +189,20 @@ func number(tok []byte) (float64, bool) {
 
 // literal reads a literal string after its opening parenthesis.
 func (l *lexer) literal() []byte {
+	// Most strings have no escapes: then they are the stream's own bytes
+	// (read only), not a copy per shown string.
+	for j, depth := l.i, 1; j < len(l.b) && l.b[j] != '\\'; j++ {
+		switch l.b[j] {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				s := l.b[l.i:min(j, l.i+maxToken)]
+				l.i = j + 1
+				return s[:len(s):len(s)]
+			}
+		}
+	}
 	var out []byte
 	depth := 1
 	for l.i < len(l.b) {

@@ -404,6 +404,19 @@ func TestManyOperands(t *testing.T) {
 	if err != nil || len(hits) != 1 || math.Abs(hits[0].X-70) > 0.01 || math.Abs(hits[0].Y-80) > 0.01 {
 		t.Errorf("after 2 Mi operands: %+v %v", hits, err)
 	}
+	// A string without escapes is not copied; one with escapes is
+	// decoded.
+	sl := &lexer{b: []byte("(Tanda (tangan)) Tj (a\\)b\\101) Tj")}
+	buf := make([]operand, 0, maxOperands)
+	if n := testing.AllocsPerRun(10, func() { sl.i = 0; sl.next(buf) }); n != 0 {
+		t.Errorf("a plain string: %v allocations", n)
+	}
+	sl.i = 0
+	for _, want := range []string{"Tanda (tangan)", "a)bA"} {
+		if op, args, _ := sl.next(buf); string(op) != "Tj" || len(args) != 1 || string(args[0].str) != want {
+			t.Errorf("%s %+v, want Tj (%s)", op, args, want)
+		}
+	}
 	// true, false and null are operands too: kept within the bound.
 	l := &lexer{b: []byte(strings.Repeat("true null ", 1000) + "cm")}
 	if op, args, _ := l.next(nil); string(op) != "cm" || len(args) > maxOperands {
