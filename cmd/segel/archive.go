@@ -557,8 +557,11 @@ func reportMergeCommand() *cli.Command {
 					sc := bufio.NewScanner(f)
 					sc.Buffer(make([]byte, 1<<20), 64<<20)
 					for n := 1; sc.Scan(); n++ {
+						// A report always has an indication; a file that
+						// could not be verified is {"file", "error"}, which
+						// would also decode as a Report, an empty one.
 						var rep verify.Report
-						if err := json.Unmarshal(sc.Bytes(), &rep); err != nil || rep.File == "" {
+						if err := json.Unmarshal(sc.Bytes(), &rep); err != nil || rep.File == "" || rep.Indication == "" {
 							var e struct{ File, Error string }
 							if json.Unmarshal(sc.Bytes(), &e) == nil && e.File != "" {
 								byFile[e.File] = archiveResult{File: e.File, Err: e.Error}
