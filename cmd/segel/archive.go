@@ -345,18 +345,25 @@ type htmlRow struct {
 	File, Indication, Sub, Signers, Levels, Err, Class string
 }
 
-// createReport starts a report at path, whose extension names the format.
-func createReport(path string) (*reportWriter, error) {
-	var kind string
+// reportKind is the format a report file's extension names: jsonl, csv
+// or html.
+func reportKind(path string) (string, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".json":
-		kind = "jsonl"
+		return "jsonl", nil
 	case ".csv":
-		kind = "csv"
+		return "csv", nil
 	case ".html":
-		kind = "html"
-	default:
-		return nil, usageError{fmt.Errorf("--report %s: use a .jsonl, .csv or .html file name", path)}
+		return "html", nil
+	}
+	return "", usageError{fmt.Errorf("--report %s: use a .jsonl, .csv or .html file name", path)}
+}
+
+// createReport starts a report at path, whose extension names the format.
+func createReport(path string) (*reportWriter, error) {
+	kind, err := reportKind(path)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkOutputFolder(path); err != nil {
 		return nil, err

@@ -48,6 +48,13 @@ func verifyCommand() *cli.Command {
 			if c.NArg() == 0 {
 				return usageError{errors.New(tr("verify needs at least one FILE or DIR"))}
 			}
+			if rp := c.String("report"); rp != "" {
+				// Before anything is read or written (the --state
+				// database included).
+				if _, err := reportKind(rp); err != nil {
+					return err
+				}
+			}
 			tuneGC()
 			// One cache for the run: the files share CAs, TSAs and
 			// revocation data (docs/benchmarks.md, archive section).
