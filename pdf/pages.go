@@ -183,3 +183,22 @@ func FieldByName(fields []Field, name string) (Field, bool) {
 	}
 	return Field{}, false
 }
+
+// Inherited returns the value of key in page or, for the attributes a
+// page inherits (Resources, MediaBox, CropBox, Rotate), in its nearest
+// ancestor; nil when none has it. The walk up /Parent stops after 32
+// levels.
+func (d *Document) Inherited(page Dict, key Name) Object {
+	p := page
+	for i := 0; i < 32 && p != nil; i++ {
+		if v, ok := p[key]; ok {
+			return v
+		}
+		parent, err := d.GetDict(p["Parent"])
+		if err != nil {
+			return nil
+		}
+		p = parent
+	}
+	return nil
+}

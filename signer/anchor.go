@@ -76,7 +76,7 @@ func anchorPlace(doc *pdf.Document, pages []pdf.Page, o *Options) error {
 // x1 < x2, y1 < y2.
 func pageBox(doc *pdf.Document, page pdf.Dict) ([4]float64, bool) {
 	for _, key := range []pdf.Name{"CropBox", "MediaBox"} {
-		a := inheritedArray(doc, page, key)
+		a, _ := doc.GetArray(doc.Inherited(page, key))
 		if len(a) != 4 {
 			continue
 		}

@@ -69,10 +69,10 @@ func addFooter(doc *pdf.Document, pages []pdf.Page, u *pdf.Update, text string) 
 	}, []byte(fmt.Sprintf("BT 0.25 g /F %.1f Tf 0 0 Td <%s> Tj ET\n", footerSize, hexs.String()))))
 	open := u.Add(pdf.NewStream(pdf.Dict{}, []byte("q\n")))
 	for i, pg := range pages {
-		box := inheritedArray(doc, pg.Dict, "MediaBox")
+		// The visible page: the crop box, else the media box.
 		x1, y1, x2 := 0.0, 0.0, 595.0
-		if len(box) == 4 {
-			x1, y1, x2 = num(box[0]), num(box[1]), num(box[2])
+		if box, ok := pageBox(doc, pg.Dict); ok {
+			x1, y1, x2 = box[0], box[1], box[2]
 		}
 		scale := 1.0
 		if avail := (x2 - x1) - 40; width > avail && avail > 0 {
@@ -96,7 +96,7 @@ func addFooter(doc *pdf.Document, pages []pdf.Page, u *pdf.Update, text string) 
 			contents = append(contents, c...)
 		}
 		pd["Contents"] = append(contents, closeRef)
-		res, err := doc.GetDict(inheritedObject(doc, pg.Dict, "Resources"))
+		res, err := doc.GetDict(doc.Inherited(pg.Dict, "Resources"))
 		if err != nil {
 			return fmt.Errorf("signer: page resources: %w", err)
 		}
@@ -119,27 +119,6 @@ func addFooter(doc *pdf.Document, pages []pdf.Page, u *pdf.Update, text string) 
 		pages[i].Dict = pd
 	}
 	return nil
-}
-
-// inheritedObject returns key of the page or of its nearest ancestor.
-func inheritedObject(doc *pdf.Document, page pdf.Dict, key pdf.Name) pdf.Object {
-	d := page
-	for i := 0; i < 32 && d != nil; i++ {
-		if v, ok := d[key]; ok {
-			return v
-		}
-		parent, err := doc.GetDict(d["Parent"])
-		if err != nil {
-			return nil
-		}
-		d = parent
-	}
-	return nil
-}
-
-func inheritedArray(doc *pdf.Document, page pdf.Dict, key pdf.Name) pdf.Array {
-	a, _ := doc.GetArray(inheritedObject(doc, page, key))
-	return a
 }
 
 func num(o pdf.Object) float64 {

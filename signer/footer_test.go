@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"segel/internal/devca"
+	"segel/internal/judge"
+	"segel/internal/sample"
 	"segel/signer"
 )
 
@@ -30,5 +36,32 @@ func TestFooterFirstOnly(t *testing.T) {
 	two, _, _ := sign(t, one, id, signer.Options{Field: "SigProvinsi", Footer: signer.DefaultFooter, FooterFirstOnly: true})
 	if got := bytes.Count(two, []byte("/SegelFooter Do")); got != n {
 		t.Errorf("the second signature drew the footer again: %d, want %d", got, n)
+	}
+}
+
+// TestFooterInsideCropBox: the footer is drawn at the bottom of what a
+// viewer shows — the crop box, inherited from the page tree and given by
+// reference — not of the media box (it was: on such a page the footer lay
+// outside the visible page, and mutool, which shows the crop box, did not
+// show it; pdftotext -cropbox keeps text outside it, so it cannot judge).
+func TestFooterInsideCropBox(t *testing.T) {
+	judge.Require(t, "mutool")
+	content := "BT /F1 12 Tf 72 700 Td (Isi perjanjian) Tj ET"
+	doc := sample.FromObjects(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] /CropBox 5 0 R >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		"[0 200 595 842]",
+	)
+	id := identity(t, devca.ECDSAP256, "Bupati Tuban")
+	signed, _, _ := sign(t, doc, id, signer.Options{Footer: signer.DefaultFooter})
+	path := filepath.Join(t.TempDir(), "crop.pdf")
+	if err := os.WriteFile(path, signed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text, err := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", path)
+	if err != nil || !strings.Contains(text, "Dokumen ini telah ditandatangani") || !strings.Contains(text, "Isi perjanjian") {
+		t.Errorf("mutool draw -F txt: %v\n%s", err, text)
 	}
 }

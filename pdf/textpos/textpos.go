@@ -135,12 +135,12 @@ func Find(doc *pdf.Document, marker string, opts *Options) ([]Hit, error) {
 	var hits []Hit
 	for i, pg := range pages {
 		x.glyphs, x.text = x.glyphs[:0], x.text[:0]
-		res, _ := doc.GetDict(inherited(doc, pg.Dict, "Resources"))
+		res, _ := doc.GetDict(doc.Inherited(pg.Dict, "Resources"))
 		data := x.contents(pg.Dict["Contents"])
 		if x.err == nil && len(data) > 0 {
 			x.run(data, res, gstate{ctm: identity, th: 1}, 0)
 		}
-		rot, _ := number0(doc, inherited(doc, pg.Dict, "Rotate"))
+		rot, _ := number0(doc, doc.Inherited(pg.Dict, "Rotate"))
 		for _, h := range match(x.glyphs, x.text, want) {
 			h.Page, h.Rotate = i+1, ((int(rot)%360)+360)%360
 			hits = append(hits, h)
@@ -266,16 +266,4 @@ func box(gs []glyph) (Hit, bool) {
 	}
 	h := Hit{X: minX, Y: minY, Width: maxX - minX, Height: maxY - minY, Size: math.Hypot(gs[0].up())}
 	return h, finite(h.X, h.Y, h.Width, h.Height, h.Size)
-}
-
-// inherited returns key of the page or of its nearest ancestor.
-func inherited(doc *pdf.Document, page pdf.Dict, key pdf.Name) pdf.Object {
-	d := page
-	for i := 0; i < 32 && d != nil; i++ {
-		if v, ok := d[key]; ok {
-			return v
-		}
-		d, _ = doc.GetDict(d["Parent"])
-	}
-	return nil
 }
