@@ -69,18 +69,8 @@ func addFooter(doc *pdf.Document, pages []pdf.Page, u *pdf.Update, text string) 
 	}, []byte(fmt.Sprintf("BT 0.25 g /F %.1f Tf 0 0 Td <%s> Tj ET\n", footerSize, hexs.String()))))
 	open := u.Add(pdf.NewStream(pdf.Dict{}, []byte("q\n")))
 	for i, pg := range pages {
-		// The visible page: the crop box, else the media box.
-		x1, y1, x2 := 0.0, 0.0, 595.0
-		if box, ok := pageBox(doc, pg.Dict); ok {
-			x1, y1, x2 = box[0], box[1], box[2]
-		}
-		scale := 1.0
-		if avail := (x2 - x1) - 40; width > avail && avail > 0 {
-			scale = avail / width
-		}
-		x := x1 + ((x2-x1)-width*scale)/2
 		var cs bytes.Buffer
-		fmt.Fprintf(&cs, "Q\nq %.4f 0 0 %.4f %.2f %.2f cm /SegelFooter Do Q\n", scale, scale, x, y1+14)
+		fmt.Fprintf(&cs, "Q\nq %s cm /SegelFooter Do Q\n", footerMatrix(doc, pg.Dict, width))
 		closeRef := u.Add(pdf.NewStream(pdf.Dict{}, cs.Bytes()))
 
 		pd := clone(pg.Dict)
@@ -119,6 +109,42 @@ func addFooter(doc *pdf.Document, pages []pdf.Page, u *pdf.Update, text string) 
 		pages[i].Dict = pd
 	}
 	return nil
+}
+
+// footerMatrix places a line of the given width (at scale 1) along the
+// bottom of what a viewer shows of page: its crop box (else media box),
+// turned by its /Rotate, the line centred, 14 points above the bottom
+// edge, upright, shrunk to leave 20 points each side.
+func footerMatrix(doc *pdf.Document, page pdf.Dict, width float64) string {
+	b := [4]float64{0, 0, 595, 842}
+	if box, ok := pageBox(doc, page); ok {
+		b = box
+	}
+	rot := 0
+	if r, err := doc.Resolve(doc.Inherited(page, "Rotate")); err == nil {
+		if n, ok := r.(pdf.Int); ok {
+			rot = ((int(n)%360 + 360) % 360) / 90 * 90
+		}
+	}
+	w, h := b[2]-b[0], b[3]-b[1] // as stored
+	across := w                  // the visible bottom edge's length
+	if rot == 90 || rot == 270 {
+		across = h
+	}
+	s := 1.0
+	if avail := across - 40; width > avail && avail > 0 {
+		s = avail / width
+	}
+	margin := (across - width*s) / 2
+	switch rot {
+	case 90: // shown turned clockwise: the bottom is the right edge
+		return fmt.Sprintf("0 %.4f %.4f 0 %.2f %.2f", s, -s, b[2]-14, b[1]+margin)
+	case 180:
+		return fmt.Sprintf("%.4f 0 0 %.4f %.2f %.2f", -s, -s, b[2]-margin, b[3]-14)
+	case 270: // turned anticlockwise: the bottom is the left edge
+		return fmt.Sprintf("0 %.4f %.4f 0 %.2f %.2f", -s, s, b[0]+14, b[3]-margin)
+	}
+	return fmt.Sprintf("%.4f 0 0 %.4f %.2f %.2f", s, s, b[0]+margin, b[1]+14)
 }
 
 func num(o pdf.Object) float64 {

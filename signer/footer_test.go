@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,5 +65,54 @@ func TestFooterInsideCropBox(t *testing.T) {
 	text, err := judge.Command(t, "mutool", "draw", "-F", "txt", "-o", "-", path)
 	if err != nil || !strings.Contains(text, "Dokumen ini telah ditandatangani") || !strings.Contains(text, "Isi perjanjian") {
 		t.Errorf("mutool draw -F txt: %v\n%s", err, text)
+	}
+}
+
+// TestFooterOnRotatedPages: on a page shown turned (/Rotate 90, 180, 270,
+// given on the page or inherited), the footer reads upright along the
+// bottom of the page as shown — mutool's structured text, in display
+// space, has the line left to right (dir "1 0") within 40 points of the
+// bottom edge. It was drawn in the unturned page's space: sideways or
+// upside down, along another edge.
+func TestFooterOnRotatedPages(t *testing.T) {
+	judge.Require(t, "mutool")
+	content := "BT /F1 12 Tf 72 500 Td (Isi perjanjian) Tj ET"
+	page := "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> %s>>"
+	id := identity(t, devca.ECDSAP256, "Bupati Tuban")
+	lineRE := regexp.MustCompile(`<line bbox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)" wmode="0" dir="([-\d.]+) ([-\d.]+)">\s*<font[^>]*>\s*<char[^>]*c="D"`)
+	for _, tc := range []struct {
+		name, pages, page string
+		shownH            float64 // the height of the page as shown
+	}{
+		{"upright", "", "", 842},
+		{"90", "", "/Rotate 90 ", 595},
+		{"180", "", "/Rotate 180 ", 842},
+		{"270 inherited", "/Rotate 270 ", "", 595},
+		{"-90", "", "/Rotate -90 ", 595},
+	} {
+		doc := sample.FromObjects(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] "+tc.pages+">>",
+			fmt.Sprintf(page, tc.page),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		)
+		signed, _, _ := sign(t, doc, id, signer.Options{Footer: signer.DefaultFooter})
+		path := filepath.Join(t.TempDir(), "rot.pdf")
+		if err := os.WriteFile(path, signed, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := judge.Command(t, "mutool", "draw", "-F", "stext", "-o", "-", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := lineRE.FindStringSubmatch(st)
+		if m == nil {
+			t.Errorf("%s: no footer line in mutool's text:\n%s", tc.name, st)
+			continue
+		}
+		y2, _ := strconv.ParseFloat(m[4], 64)
+		if m[5] != "1" || m[6] != "0" || y2 < tc.shownH-40 || y2 > tc.shownH {
+			t.Errorf("%s: the footer line runs %s,%s with its bottom at %s, want 1,0 within 40 pt of %g", tc.name, m[5], m[6], m[4], tc.shownH)
+		}
 	}
 }
