@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -90,7 +89,7 @@ func extendAction(c *cli.Context) error {
 		switch {
 		case err != nil:
 			failed++
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			if ioError(err) {
 				ioFailed++
 			}
 			fmt.Fprintf(c.App.ErrWriter, "segel: %s: %v\n", j.in, err)

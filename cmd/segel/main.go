@@ -179,12 +179,18 @@ func reportIn(w io.Writer, err error, path []string) int {
 		}
 		return exitUsage
 	}
-	// A file that is not there or may not be read is an input/output
-	// error (the README's table: 3), not a failed operation.
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+	if ioError(err) {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// ioError reports whether err is about a path that is not there, may not
+// be read, or is a folder where a file should be (or the reverse): an
+// input/output error (the README's table: 3), not a failed operation.
+func ioError(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
+		errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTDIR)
 }
 
 // fileDigest is used in internal-error reports to name a file without
