@@ -12,12 +12,14 @@ import (
 	"hash/fnv"
 	"html/template"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -105,6 +107,21 @@ func (r *stateRun) record(ctx context.Context, f string, v verifyResult) error {
 		CheckedAt: time.Now().UTC(), Version: r.version, Trust: r.trust})
 }
 
+// openState opens the state database at path, which must exist when
+// mustExist is set (archive status reads one; verify --state creates it).
+// A folder given as the database is said as such (an I/O error, exit 3),
+// not as SQLite's "unable to open database file".
+func openState(ctx context.Context, path string, mustExist bool) (*archive.State, error) {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
+	case err != nil && (mustExist || !errors.Is(err, fs.ErrNotExist)):
+		return nil, err
+	}
+	return archive.Open(ctx, path)
+}
+
 // archiveCommand is segel archive status.
 func archiveCommand() *cli.Command {
 	return &cli.Command{
@@ -118,10 +135,7 @@ func archiveCommand() *cli.Command {
 				if c.NArg() != 1 {
 					return usageError{errors.New("give the state database: segel archive status DB")}
 				}
-				if _, err := os.Stat(c.Args().First()); err != nil {
-					return err
-				}
-				st, err := archive.Open(c.Context, c.Args().First())
+				st, err := openState(c.Context, c.Args().First(), true)
 				if err != nil {
 					return err
 				}

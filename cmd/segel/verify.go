@@ -19,7 +19,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"segel/archive"
 	"segel/certfile"
 	"segel/pkinet"
 	"segel/verify"
@@ -135,7 +134,7 @@ func verifyCommand() *cli.Command {
 			var sr *stateRun
 			if db := c.String("state"); db != "" {
 				// prepareArgs has checked the folder (outputFlags).
-				st, err := archive.Open(c.Context, db)
+				st, err := openState(c.Context, db, false)
 				if err != nil {
 					return err
 				}
