@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -110,7 +111,7 @@ func (d *fileDoc) Open() (io.ReaderAt, int64, signer.Output, error) {
 	}
 	st, err := f.Stat()
 	if err == nil && st.IsDir() {
-		err = fmt.Errorf("%s is a directory", d.job.in)
+		err = fmt.Errorf("%s: %w", d.job.in, syscall.EISDIR)
 	}
 	if err != nil {
 		f.Close()
