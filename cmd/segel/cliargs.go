@@ -34,6 +34,10 @@ type invocation struct {
 // folder must exist.
 var outputFlags = map[string]bool{"output": true, "report": true, "state": true}
 
+// fileFlags are the output flags that name a file, never a folder (-o may
+// name a folder for several inputs).
+var fileFlags = map[string]bool{"report": true, "state": true}
+
 // prepareArgs reorders args (flags before arguments) and checks command
 // and flag names. It returns a usageError for an unknown command or flag.
 func prepareArgs(app *cli.App, args []string) (invocation, error) {
@@ -138,6 +142,9 @@ func prepareArgs(app *cli.App, args []string) (invocation, error) {
 		if outputFlags[fl.Names()[0]] && value != "" {
 			if err := checkOutputFolder(value); err != nil {
 				return inv, err
+			}
+			if st, err := os.Stat(value); err == nil && st.IsDir() && fileFlags[fl.Names()[0]] {
+				return inv, usageError{folderError{fmt.Errorf(tr("%s is a folder; give a file name"), value)}}
 			}
 		}
 	}

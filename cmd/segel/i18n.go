@@ -51,6 +51,7 @@ var catalogID = map[string]string{
 	"flag %s of %s needs a value":                                        "opsi %s dari %s memerlukan nilai",
 	"the folder %s does not exist (create it first, or write elsewhere)": "folder %s tidak ada (buat dulu, atau tulis ke tempat lain)",
 	"%s is not a folder":                                                 "%s bukan folder",
+	"%s is a folder; give a file name":                                   "%s adalah folder; berikan nama berkas",
 	"%q is not a command of %s":                                          "%q bukan perintah %s",
 	"did you mean %s?":                                                   "maksud Anda %s?",
 	"the commands are: %s":                                               "perintah yang ada: %s",
